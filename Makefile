@@ -1,0 +1,38 @@
+# Every target builds .venv on first use, so a fresh clone needs nothing but python3 >= 3.10.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DEV    := $(VENV)/.dev-installed
+BENCH  := $(VENV)/.bench-installed
+
+.PHONY: test lint typecheck bench check-all clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(DEV): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(BENCH): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+test: $(DEV)
+	$(PY) -m pytest -q
+
+lint: $(DEV)
+	$(VENV)/bin/ruff check mcpcore tests benchmarks
+	$(VENV)/bin/ruff format --check mcpcore tests benchmarks
+
+typecheck: $(DEV)
+	$(VENV)/bin/mypy --strict mcpcore
+
+bench: $(BENCH)
+	$(PY) -m benchmarks.stdio_first
+
+check-all: test lint typecheck
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,341 @@
+"""Tools: registration, compiled validation, cached listings and the ``tools/call`` path.
+
+Everything expensive happens once, at registration: the input and output
+schemas are derived (or taken as given), checked and compiled; the wire form
+of each tool is built. ``tools/list`` pages are serialized once per protocol
+version and cached as bytes until the registry changes. A call costs a dict
+lookup, the compiled validator, the function, and one small result dict.
+
+Where a tool runs is decided per tool (``run=``):
+
+* ``"loop"`` — on the event loop. The default for ``async def`` tools. A
+  plain function with ``run="loop"`` is called inline, with no task at all:
+  the fastest path, for cheap functions that never block.
+* ``"thread"`` — in the loop's default thread pool. The default for plain
+  functions, because a function that blocks (file or network I/O, heavy
+  CPU) must not stall every other request on the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import orjson
+
+from mcpcore import versions
+from mcpcore.content import Content, ToolResult
+from mcpcore.context import Context
+from mcpcore.errors import INVALID_PARAMS, RpcError
+from mcpcore.registry.pagination import Paginator
+from mcpcore.registry.signature import ToolSignature, derive_signature
+from mcpcore.registry.validation import CompiledSchema
+
+__all__ = ["RunMode", "Tool", "ToolRegistry"]
+
+_log = logging.getLogger("mcpcore.tools")
+
+RunMode = Literal["loop", "thread"]
+
+_TOOL_NAME: Final = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+
+#: Which members of a Tool object each version's schema defines.
+_TOOL_FIELDS: Final[dict[str, frozenset[str]]] = {
+    versions.V2024_11_05: frozenset({"name", "description", "inputSchema"}),
+    versions.V2025_03_26: frozenset({"name", "description", "inputSchema", "annotations"}),
+    versions.V2025_06_18: frozenset(
+        {"name", "title", "description", "inputSchema", "outputSchema", "annotations", "_meta"}
+    ),
+    versions.V2025_11_25: frozenset(
+        {
+            "name",
+            "title",
+            "description",
+            "inputSchema",
+            "outputSchema",
+            "annotations",
+            "_meta",
+            "icons",
+            "execution",
+        }
+    ),
+    versions.V2026_07_28: frozenset(
+        {"name", "title", "description", "inputSchema", "outputSchema", "annotations", "_meta", "icons"}
+    ),
+}
+#: Versions whose CallToolResult has ``structuredContent``.
+_STRUCTURED_VERSIONS: Final = frozenset({versions.V2025_06_18, versions.V2025_11_25, versions.V2026_07_28})
+
+
+@dataclass(slots=True)
+class Tool:
+    """A registered tool: the function, its compiled schemas and its wire description."""
+
+    name: str
+    fn: Callable[..., Any]
+    signature: ToolSignature
+    input_validator: CompiledSchema
+    output_validator: CompiledSchema | None
+    run: RunMode
+    definition: dict[str, Any]
+
+    @property
+    def inline(self) -> bool:
+        """Called directly on the loop, without a task (a plain function with ``run="loop"``)."""
+        return self.run == "loop" and not self.signature.is_async
+
+
+def _error_result(message: str) -> dict[str, Any]:
+    return {"content": [{"type": "text", "text": message}], "isError": True}
+
+
+def _describe_exception(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class ToolRegistry:
+    """The server's tools, in registration order (``tools/list`` order is deterministic)."""
+
+    def __init__(self, *, page_size: int | None = None, validate_output: bool = True) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._paginator = Paginator(page_size)
+        self._list_cache: dict[tuple[str, str | None], orjson.Fragment] = {}
+        self.validate_output = validate_output
+        #: Called with no arguments after every change (the server sends ``list_changed``).
+        self.on_change: Callable[[], None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self._tools.values())
+
+    def get(self, name: str) -> Tool | None:
+        """The tool called ``name``, if registered."""
+        return self._tools.get(name)
+
+    # ------------------------------------------------------------ registration
+
+    def add(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        input_schema: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
+        annotations: dict[str, Any] | None = None,
+        icons: list[dict[str, Any]] | None = None,
+        meta: dict[str, Any] | None = None,
+        run: RunMode | None = None,
+    ) -> Tool:
+        """Register ``fn`` as a tool; schemas are derived from its signature unless given.
+
+        Raises ``ValueError`` for a bad or duplicate name, an invalid schema or
+        an impossible ``run`` mode, and ``TypeError`` for a signature that
+        cannot be described as JSON Schema.
+        """
+        tool_name = name if name is not None else fn.__name__
+        if not _TOOL_NAME.fullmatch(tool_name):
+            raise ValueError(f"tool name {tool_name!r} must be 1-128 characters of A-Z a-z 0-9 _ - .")
+        if tool_name in self._tools:
+            raise ValueError(f"a tool named {tool_name!r} is already registered")
+        signature = derive_signature(fn, input_schema=input_schema, output_schema=output_schema)
+        schema = signature.input_schema
+        if input_schema is None:
+            # Derived schemas list every parameter, so anything else is a mistake worth telling the model.
+            schema = {**schema, "additionalProperties": False}
+        if schema.get("type") != "object":
+            raise ValueError(f"tool {tool_name!r}: inputSchema must have type 'object' at its root")
+        mode: RunMode = run if run is not None else ("loop" if signature.is_async else "thread")
+        if mode == "thread" and signature.is_async:
+            raise ValueError(f"tool {tool_name!r} is async: it runs on the loop, not in a thread")
+        definition: dict[str, Any] = {"name": tool_name}
+        if title is not None:
+            definition["title"] = title
+        text = description if description is not None else signature.description
+        if text:
+            definition["description"] = text
+        definition["inputSchema"] = schema
+        if signature.output_schema is not None:
+            definition["outputSchema"] = signature.output_schema
+        if annotations:
+            definition["annotations"] = annotations
+        if icons:
+            definition["icons"] = icons
+        if meta:
+            definition["_meta"] = meta
+        tool = Tool(
+            name=tool_name,
+            fn=fn,
+            signature=signature,
+            input_validator=_compile(tool_name, "inputSchema", schema),
+            output_validator=(
+                _compile(tool_name, "outputSchema", signature.output_schema)
+                if signature.output_schema is not None
+                else None
+            ),
+            run=mode,
+            definition=definition,
+        )
+        self._tools[tool_name] = tool
+        self._changed()
+        return tool
+
+    def remove(self, name: str) -> None:
+        """Unregister a tool; ``KeyError`` if there is none by that name."""
+        del self._tools[name]
+        self._changed()
+
+    def _changed(self) -> None:
+        self._list_cache.clear()
+        if self.on_change is not None:
+            self.on_change()
+
+    # ---------------------------------------------------------------- listing
+
+    def list_tools(self, params: dict[str, Any], context: Context) -> orjson.Fragment:
+        """``tools/list``: one page, serialized once per (version, cursor) and reused."""
+        cursor = params.get("cursor")
+        version = context.protocol_version or versions.LATEST_LEGACY
+        key = (version, cursor)
+        cached = self._list_cache.get(key)
+        if cached is None:
+            cached = orjson.Fragment(orjson.dumps(self._list_page(version, cursor, context)))
+            self._list_cache[key] = cached
+        return cached
+
+    def _list_page(self, version: str, cursor: object, context: Context) -> dict[str, Any]:
+        fields = _TOOL_FIELDS[version]
+        page, next_cursor = self._paginator.page(list(self._tools.values()), cursor)
+        result: dict[str, Any] = {
+            "tools": [{k: v for k, v in tool.definition.items() if k in fields} for tool in page]
+        }
+        if next_cursor is not None:
+            result["nextCursor"] = next_cursor
+        if version in versions.MODERN_VERSIONS:
+            result = context.connection.server.modern_result(result, cacheable=True)
+        return result
+
+    # ---------------------------------------------------------------- calling
+
+    def call_tool(self, params: dict[str, Any], context: Context) -> Any:
+        """``tools/call``: a result dict for inline tools, else a coroutine the router runs as a task."""
+        name = params.get("name")
+        tool = self._tools.get(name) if type(name) is str else None
+        if tool is None:
+            raise RpcError(INVALID_PARAMS, f"Unknown tool: {name!r}")
+        arguments = params.get("arguments")
+        if arguments is None:
+            arguments = {}
+        elif type(arguments) is not dict:
+            raise RpcError(INVALID_PARAMS, 'Invalid params: "arguments" must be an object')
+        version = context.protocol_version
+        if not tool.input_validator.is_valid(arguments):
+            return self._invalid_arguments(tool, arguments, version)
+        kwargs = tool.signature.bind(arguments)
+        if tool.signature.context_parameter is not None:
+            kwargs = {**kwargs, tool.signature.context_parameter: context}
+        if tool.inline:
+            try:
+                value = tool.fn(**kwargs)
+            except RpcError:
+                raise
+            except Exception as exc:
+                return self._raised(tool, exc)
+            return self._result(tool, value, version)
+        if tool.run == "thread":
+            return self._call_in_thread(tool, kwargs, version)
+        return self._call_async(tool, kwargs, version)
+
+    async def _call_async(self, tool: Tool, kwargs: dict[str, Any], version: str | None) -> dict[str, Any]:
+        try:
+            value = await tool.fn(**kwargs)
+        except (RpcError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            return self._raised(tool, exc)
+        return self._result(tool, value, version)
+
+    async def _call_in_thread(
+        self, tool: Tool, kwargs: dict[str, Any], version: str | None
+    ) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, tool.fn, **kwargs)
+        try:
+            value = await loop.run_in_executor(None, call)
+        except (RpcError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            return self._raised(tool, exc)
+        return self._result(tool, value, version)
+
+    def _raised(self, tool: Tool, exc: Exception) -> dict[str, Any]:
+        """A tool failure is a result the model can read, not a protocol error."""
+        _log.warning("tool %s raised", tool.name, exc_info=exc)
+        return _error_result(f"Error in tool {tool.name}: {_describe_exception(exc)}")
+
+    def _invalid_arguments(
+        self, tool: Tool, arguments: dict[str, Any], version: str | None
+    ) -> dict[str, Any]:
+        """Bad arguments: an ``isError`` result from 2025-11-25 on, -32602 before (spec change)."""
+        message = f"Invalid arguments for tool {tool.name}: " + "; ".join(
+            tool.input_validator.errors(arguments)
+        )
+        if version in versions.TOOL_INPUT_ERRORS_AS_RESULTS:
+            return _error_result(message)
+        raise RpcError(INVALID_PARAMS, message)
+
+    def _result(self, tool: Tool, value: Any, version: str | None) -> dict[str, Any]:
+        """Turn a tool's return value into a CallToolResult."""
+        if type(value) is ToolResult:
+            return value.to_wire()
+        if isinstance(value, Content):
+            return {"content": [value]}
+        if type(value) is list and value and all(isinstance(item, Content) for item in value):
+            return {"content": value}
+        signature = tool.signature
+        if signature.output_schema is None:
+            text = value if type(value) is str else orjson.dumps(signature.to_structured(value)).decode()
+            return {"content": [{"type": "text", "text": text}]}
+        structured = signature.to_structured(value)
+        if (
+            tool.output_validator is not None
+            and self.validate_output
+            and not tool.output_validator.is_valid(structured)
+        ):
+            problems = "; ".join(tool.output_validator.errors(structured))
+            _log.error(
+                "tool %s returned a value that does not match its outputSchema: %s", tool.name, problems
+            )
+            return _error_result(
+                f"Error in tool {tool.name}: output does not match its outputSchema: {problems}"
+            )
+        if type(value) is str:
+            text = value
+        elif type(value) is int:
+            text = str(value)
+        else:
+            text = orjson.dumps(structured["result"] if signature.wraps_output else structured).decode()
+        result: dict[str, Any] = {"content": [{"type": "text", "text": text}]}
+        if version in _STRUCTURED_VERSIONS:
+            result["structuredContent"] = structured
+        return result
+
+
+def _compile(tool: str, which: str, schema: dict[str, Any]) -> CompiledSchema:
+    try:
+        return CompiledSchema(schema)
+    except ValueError as exc:
+        raise ValueError(f"tool {tool!r}: invalid {which}: {exc}") from None

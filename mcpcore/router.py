@@ -1,0 +1,492 @@
+"""One connection's dispatch: frames in, handler tasks, frames out.
+
+:class:`Connection` is the seam between the sans-I/O layers and asyncio. A
+transport hands it whole frames (``receive_frames``) and gives it a
+:class:`Sink` to write to; the connection decodes each frame, applies the
+lifecycle and envelope rules (:mod:`mcpcore.session`), looks the method up in
+the server's table and calls the handler.
+
+* A handler that returns a plain value is answered at once, with no task:
+  that is how cheap tools stay within microseconds of a bare responder.
+* A handler that returns a coroutine runs as its own task, kept in the
+  in-flight table so that ``notifications/cancelled`` can cancel it. The read
+  path never awaits a handler, so ``ping`` is answered while a slow tool runs.
+* When ``max_in_flight`` tasks are running, the connection stops taking
+  frames (the rest wait in a backlog) and asks the transport to stop reading;
+  it does the same while the transport's write buffer is full.
+
+This module is the only place where a handler's exception becomes a wire
+error: :class:`~mcpcore.errors.RpcError` as raised, anything else as -32603
+with the traceback logged and never sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from mcpcore import jsonrpc
+from mcpcore.context import Context
+from mcpcore.errors import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    ConnectionClosedError,
+    RemoteProtocolError,
+    RequestTimeoutError,
+    RpcError,
+)
+from mcpcore.session import Envelope, LegacySession, is_modern_request, read_modern_envelope
+from mcpcore.wire.lines import FrameTooLarge
+
+if TYPE_CHECKING:
+    from mcpcore.server import Server
+
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "Connection", "FlowControl", "Handler", "Method", "Sink"]
+
+_log = logging.getLogger("mcpcore.router")
+
+DEFAULT_MAX_IN_FLIGHT: Final = 1024
+
+#: A method handler: ``(params, context) -> result``, or a coroutine producing the result.
+Handler = Callable[[dict[str, Any], Context], Any]
+
+
+class Sink(Protocol):
+    """Where a connection's outgoing frames go (a transport, an HTTP response, a test list)."""
+
+    def write(self, data: bytes) -> None: ...
+
+
+class FlowControl(Protocol):
+    """How a connection asks its transport to stop and restart reading."""
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """One entry of the server's method table."""
+
+    handler: Handler
+    #: Server capability that must be declared for the method to exist (else -32601).
+    capability: str | None = None
+    #: Served to legacy (handshake) requests.
+    legacy: bool = True
+    #: Served to modern (2026-07-28 envelope) requests.
+    modern: bool = True
+    #: Legacy requests need a completed ``initialize`` first.
+    needs_session: bool = True
+
+
+class _Batch:
+    """Collects the responses of one JSON-RPC batch and writes them as one array."""
+
+    __slots__ = ("connection", "outstanding", "responses", "sealed")
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.responses: list[dict[str, Any]] = []
+        self.outstanding = 0
+        self.sealed = False
+
+    def finish_one(self) -> None:
+        self.outstanding -= 1
+        self.flush()
+
+    def flush(self) -> None:
+        if self.sealed and self.outstanding == 0 and self.responses:
+            responses, self.responses = self.responses, []
+            self.connection.write(jsonrpc.encode(responses))
+
+
+class Connection:
+    """The server side of one MCP connection, independent of the transport."""
+
+    def __init__(
+        self,
+        server: Server,
+        sink: Sink,
+        flow: FlowControl | None = None,
+        *,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self.server = server
+        self.session = LegacySession()
+        self.max_in_flight = max_in_flight
+        self._sink = sink
+        self._flow = flow
+        self._methods = server.methods
+        self._in_flight: dict[int | str, tuple[asyncio.Task[None], Context]] = {}
+        self._pending: dict[int | str, asyncio.Future[Any]] = {}
+        self._request_ids = itertools.count(1)
+        self._backlog: deque[bytes | FrameTooLarge] = deque()
+        self._reading_paused = False
+        self._writing_paused = False
+        self._drained: asyncio.Event | None = None
+        self._idle: asyncio.Event | None = None
+        self.closed = False
+
+    # ------------------------------------------------------------------ input
+
+    def receive_frames(self, frames: list[bytes | FrameTooLarge]) -> None:
+        """Process frames in order; keep the rest in a backlog once the in-flight bound is hit."""
+        if self._backlog or self._reading_paused:
+            self._backlog.extend(frames)
+            return
+        for index, frame in enumerate(frames):
+            self.receive_frame(frame)
+            if self._reading_paused:
+                self._backlog.extend(frames[index + 1 :])
+                return
+
+    def receive_frame(self, frame: bytes | FrameTooLarge) -> None:
+        """Decode one frame and dispatch it (bad input is answered, never raised)."""
+        if type(frame) is FrameTooLarge:
+            message = f"Invalid request: message larger than the {frame.limit}-byte limit"
+            self._reply_error(None, RpcError(INVALID_REQUEST, message))
+            return
+        try:
+            msg = jsonrpc.decode(frame)  # type: ignore[arg-type]
+        except RemoteProtocolError as exc:
+            self._reply_error(None, exc.error)
+            return
+        if type(msg) is list:
+            self._receive_batch(msg)
+        else:
+            self._receive_message(msg, None)
+
+    def _receive_message(self, msg: Any, batch: _Batch | None) -> None:
+        try:
+            kind = jsonrpc.classify(msg)
+        except RemoteProtocolError as exc:
+            if type(msg) is dict and "method" not in msg and ("result" in msg or "error" in msg):
+                _log.warning("dropped a malformed response from the peer: %s", exc.error.message)
+            else:
+                self._reply_error(exc.request_id, exc.error, batch)
+            return
+        if kind == jsonrpc.REQUEST:
+            self._on_request(msg, batch)
+        elif kind == jsonrpc.NOTIFICATION:
+            self._on_notification(msg)
+        else:
+            self._on_response(msg, kind)
+
+    def _receive_batch(self, items: list[Any]) -> None:
+        if not self.session.batches_allowed:
+            self._reply_error(
+                None,
+                RpcError(
+                    INVALID_REQUEST,
+                    "Invalid request: JSON-RPC batches are accepted only under protocol 2025-03-26",
+                ),
+            )
+            return
+        if not items:
+            self._reply_error(None, RpcError(INVALID_REQUEST, "Invalid request: empty batch"))
+            return
+        batch = _Batch(self)
+        for item in items:
+            if type(item) is dict and item.get("method") == "initialize":
+                request_id = item.get("id")
+                self._reply_error(
+                    request_id if jsonrpc.valid_id(request_id) else None,
+                    RpcError(INVALID_REQUEST, "Invalid request: initialize must not be part of a batch"),
+                    batch,
+                )
+                continue
+            self._receive_message(item, batch)
+        batch.sealed = True
+        batch.flush()
+
+    # --------------------------------------------------------------- requests
+
+    def _on_request(self, msg: dict[str, Any], batch: _Batch | None) -> None:
+        request_id: int | str = msg["id"]
+        method: str = msg["method"]
+        params = msg.get("params")
+        if params is None:
+            params = {}
+        if request_id in self._in_flight:
+            self._reply_error(
+                request_id,
+                RpcError(INVALID_REQUEST, f"Invalid request: id {request_id!r} is already in use"),
+                batch,
+            )
+            return
+        spec = self._methods.get(method)
+        try:
+            envelope = self._envelope_for(method, params, spec)
+            assert spec is not None
+            context = Context(self, request_id, method, params, envelope)
+            outcome = spec.handler(params, context)
+        except RpcError as exc:
+            self._reply_error(request_id, exc, batch)
+            return
+        except Exception:
+            _log.exception("handler for %s failed", method)
+            self._reply_error(request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch)
+            return
+        if type(outcome) is CoroutineType:
+            self._start_task(context, outcome, batch)
+        else:
+            self._reply_result(context, outcome, batch)
+
+    def _envelope_for(self, method: str, params: dict[str, Any], spec: Method | None) -> Envelope | None:
+        """Apply the era, lifecycle and capability rules; return the request's envelope."""
+        envelope: Envelope | None
+        if is_modern_request(params):
+            envelope = read_modern_envelope(params)
+            if spec is None or not spec.modern:
+                raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
+        elif spec is not None and not spec.legacy:
+            envelope = read_modern_envelope(params)  # raises: a modern-only method without the envelope
+        elif spec is None:
+            raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
+        else:
+            envelope = self.session.envelope
+            if envelope is None and spec.needs_session:
+                raise RpcError(
+                    INVALID_REQUEST, f"Invalid request: {method} before initialize (send initialize first)"
+                )
+        if spec.capability is not None and spec.capability not in self.server.capabilities:
+            raise RpcError(
+                METHOD_NOT_FOUND, f"Method not found: {method} (capability {spec.capability!r} not offered)"
+            )
+        return envelope
+
+    def _start_task(self, context: Context, coro: Coroutine[Any, Any, Any], batch: _Batch | None) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(context, coro, batch))
+        request_id = context.request_id
+        assert request_id is not None
+        self._in_flight[request_id] = (task, context)
+        if batch is not None:
+            batch.outstanding += 1
+        task.add_done_callback(lambda _task: self._task_done(request_id, batch))
+        if len(self._in_flight) >= self.max_in_flight:
+            self._update_reading()
+
+    async def _run(self, context: Context, coro: Coroutine[Any, Any, Any], batch: _Batch | None) -> None:
+        try:
+            result = await coro
+        except asyncio.CancelledError:
+            return  # cancelled by the peer or by shutdown: no response either way
+        except RpcError as exc:
+            if not context.cancelled:
+                self._reply_error(context.request_id, exc, batch)
+        except Exception:
+            _log.exception("handler for %s failed", context.method)
+            if not context.cancelled:
+                self._reply_error(context.request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch)
+        else:
+            if not context.cancelled:
+                self._reply_result(context, result, batch)
+
+    def _task_done(self, request_id: int | str, batch: _Batch | None) -> None:
+        self._in_flight.pop(request_id, None)
+        if batch is not None:
+            batch.finish_one()
+        if self._reading_paused:
+            self._update_reading()
+        if not self._in_flight and self._idle is not None:
+            self._idle.set()
+
+    # ---------------------------------------------------------- notifications
+
+    def _on_notification(self, msg: dict[str, Any]) -> None:
+        method: str = msg["method"]
+        params = msg.get("params") or {}
+        if method == "notifications/cancelled":
+            self._on_cancelled(params)
+        elif method == "notifications/initialized":
+            self.session.initialized()
+        else:
+            handler = self.server.notification_handlers.get(method)
+            if handler is None:
+                _log.debug("ignored notification %s", method)
+                return
+            try:
+                handler(params, self)
+            except Exception:
+                _log.exception("notification handler for %s failed", method)
+
+    def _on_cancelled(self, params: dict[str, Any]) -> None:
+        """Cancel the named request's task; unknown or finished ids are ignored, as the spec says."""
+        entry = self._in_flight.get(params.get("requestId"))  # type: ignore[arg-type]
+        if entry is None:
+            return
+        task, context = entry
+        context.cancelled = True
+        task.cancel()
+        _log.debug("cancelled request %r: %s", context.request_id, params.get("reason"))
+
+    # -------------------------------------------------------------- responses
+
+    def _on_response(self, msg: dict[str, Any], kind: int) -> None:
+        future = self._pending.pop(msg.get("id"), None)  # type: ignore[arg-type]
+        if future is None or future.done():
+            _log.debug("response to unknown or finished request %r", msg.get("id"))
+            return
+        if kind == jsonrpc.RESPONSE:
+            future.set_result(msg["result"])
+        else:
+            error = msg["error"]
+            future.set_exception(RpcError(error["code"], str(error.get("message", "")), error.get("data")))
+
+    # ----------------------------------------------------------------- output
+
+    def write(self, frame: bytes) -> None:
+        """Send one frame unless the connection is closed."""
+        if not self.closed:
+            self._sink.write(frame)
+
+    def _reply_result(self, context: Context, result: Any, batch: _Batch | None) -> None:
+        envelope = context.envelope
+        if envelope is not None and envelope.modern and type(result) is dict:
+            result = self.server.modern_result(result)
+        if batch is None:
+            self.write(jsonrpc.encode_result(context.request_id, result))  # type: ignore[arg-type]
+        else:
+            batch.responses.append({"jsonrpc": "2.0", "id": context.request_id, "result": result})
+
+    def _reply_error(
+        self, request_id: int | str | None, error: RpcError, batch: _Batch | None = None
+    ) -> None:
+        if batch is None:
+            self.write(jsonrpc.encode_error(request_id, error))
+        else:
+            batch.responses.append({"jsonrpc": "2.0", "id": request_id, "error": error.to_wire()})
+
+    def notify_nowait(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Send a notification without waiting for the write buffer (for callers outside a task)."""
+        self.write(jsonrpc.encode_notification(method, params))
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Send a notification, waiting while the transport's write buffer is full."""
+        self.write(jsonrpc.encode_notification(method, params))
+        if self._writing_paused:
+            await self._wait_writable()
+
+    async def request(
+        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Any:
+        """Send a request to the peer and wait for its result.
+
+        Raises ``RpcError`` for an error answer, :class:`RequestTimeoutError`
+        after ``timeout`` seconds (the peer is sent ``notifications/cancelled``)
+        and :class:`ConnectionClosedError` when the connection drops first.
+        """
+        if self.closed:
+            raise ConnectionClosedError(f"cannot send {method}: the connection is closed")
+        request_id = next(self._request_ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        self.write(jsonrpc.encode_request(request_id, method, params))
+        try:
+            if timeout is None:
+                return await future
+            try:
+                return await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
+                self._cancel_outgoing(request_id, "timeout")
+                raise RequestTimeoutError(f"{method} got no answer within {timeout} s") from None
+        except asyncio.CancelledError:
+            self._cancel_outgoing(request_id, "cancelled")
+            raise
+        finally:
+            self._pending.pop(request_id, None)
+
+    def _cancel_outgoing(self, request_id: int, reason: str) -> None:
+        if request_id in self._pending and not self.closed:
+            self.write(
+                jsonrpc.encode_notification(
+                    "notifications/cancelled", {"requestId": request_id, "reason": reason}
+                )
+            )
+
+    # ------------------------------------------------------------ flow control
+
+    def pause_writing(self) -> None:
+        """The transport's write buffer is over its high-water mark."""
+        self._writing_paused = True
+        self._update_reading()
+
+    def resume_writing(self) -> None:
+        """The transport's write buffer drained below its low-water mark."""
+        self._writing_paused = False
+        if self._drained is not None:
+            self._drained.set()
+            self._drained = None
+        self._update_reading()
+
+    async def _wait_writable(self) -> None:
+        if self._drained is None:
+            self._drained = asyncio.Event()
+        await self._drained.wait()
+
+    def _update_reading(self) -> None:
+        """Pause reading while saturated; on room again, serve the backlog before reading more."""
+        saturated = self._writing_paused or len(self._in_flight) >= self.max_in_flight
+        if saturated:
+            if not self._reading_paused:
+                self._reading_paused = True
+                if self._flow is not None:
+                    self._flow.pause_reading()
+            return
+        if not self._reading_paused:
+            return
+        self._reading_paused = False
+        while self._backlog:
+            self.receive_frame(self._backlog.popleft())
+            if self._reading_paused:
+                return
+        if self._flow is not None and not self.closed:
+            self._flow.resume_reading()
+
+    # --------------------------------------------------------------- shutdown
+
+    @property
+    def in_flight(self) -> int:
+        """Requests whose handler task is still running."""
+        return len(self._in_flight)
+
+    async def shutdown(self, grace: float) -> None:
+        """Let running handlers finish for up to ``grace`` seconds, then cancel the rest."""
+        self._backlog.clear()
+        if self.closed:
+            grace = 0.0  # nobody can read the answers any more
+        if self._in_flight:
+            self._idle = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._idle.wait(), grace)
+            except asyncio.TimeoutError:
+                _log.warning(
+                    "cancelling %d request(s) still running after %.1f s", len(self._in_flight), grace
+                )
+                tasks = [task for task, _ in self._in_flight.values()]
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+        self.close()
+
+    def close(self) -> None:
+        """Mark the connection closed and fail every request still waiting for the peer."""
+        if self.closed:
+            return
+        self.closed = True
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(ConnectionClosedError("the connection closed before the peer answered"))
+        if self._drained is not None:
+            self._drained.set()
