@@ -33,11 +33,18 @@ def servers() -> list[tuple[str, list[str], dict[str, str]]]:
         ("floor (bare uvloop+orjson)", [py, "-m", "benchmarks.servers.floor"], env),
         ("mcpcore (uvloop)", [py, "-m", "mcpcore.examples.calculator"], {**env, "MCPCORE_LOOP": "uvloop"}),
         ("mcpcore (asyncio)", [py, "-m", "mcpcore.examples.calculator"], {**env, "MCPCORE_LOOP": "asyncio"}),
+        (
+            "mcpcore, add in a thread",
+            [py, "-m", "benchmarks.servers.thread_add"],
+            {**env, "MCPCORE_LOOP": "uvloop"},
+        ),
     ]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per server (median reported)")
     parser.add_argument("--requests", type=int, default=5000, help="sequential requests per run")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")

@@ -46,6 +46,14 @@ def _bench(args: argparse.Namespace) -> int:
     return bench_main(args.rest)
 
 
+def _check_parser(parser: argparse.ArgumentParser) -> None:
+    from mcpcore.check import build_parser as build_check_parser
+    from mcpcore.check import main as check_main
+
+    build_check_parser(parser)
+    parser.set_defaults(handler=check_main)
+
+
 def _version(args: argparse.Namespace) -> int:
     print(f"mcpcore {__version__} (protocol versions: {', '.join(versions.SUPPORTED_VERSIONS)})")
     return 0
@@ -67,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure latency and throughput of any stdio MCP server")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options, then -- and the server command")
     bench.set_defaults(handler=_bench)
+
+    check = commands.add_parser("check", help="run the conformance battery against any MCP server")
+    _check_parser(check)
 
     version = commands.add_parser("version", help="print versions")
     version.set_defaults(handler=_version)

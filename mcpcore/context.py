@@ -8,10 +8,27 @@ does no work until a method is called.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
-from mcpcore.session import Envelope
+from mcpcore import versions
+from mcpcore.errors import INVALID_PARAMS, RpcError
+from mcpcore.registry.input_required import (
+    ClientCapabilityError,
+    InputRequired,
+    check_response,
+    declared,
+    elicitation_request,
+    missing_capability,
+    required_capability,
+    roots_request,
+    sampling_request,
+    url_elicitation_request,
+)
+from mcpcore.session import LOG_LEVELS, Envelope
 
 if TYPE_CHECKING:
     from mcpcore.router import Connection
@@ -20,11 +37,25 @@ __all__ = ["Context"]
 
 _log = logging.getLogger("mcpcore.context")
 
+_SEVERITY: Final = {level: rank for rank, level in enumerate(LOG_LEVELS)}
+_UNSET: Final[Any] = object()
+#: Versions whose clients can be asked for elicitation at all (form mode).
+_ELICITATION_VERSIONS: Final = frozenset({versions.V2025_06_18, versions.V2025_11_25, versions.V2026_07_28})
+
 
 class Context:
     """One request as its handler sees it."""
 
-    __slots__ = ("_last_progress", "cancelled", "connection", "envelope", "method", "params", "request_id")
+    __slots__ = (
+        "_last_progress",
+        "_state",
+        "cancelled",
+        "connection",
+        "envelope",
+        "method",
+        "params",
+        "request_id",
+    )
 
     def __init__(
         self,
@@ -42,6 +73,7 @@ class Context:
         #: Set when the peer cancelled this request; the response will not be sent.
         self.cancelled = False
         self._last_progress: float | None = None
+        self._state: Any = _UNSET
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -63,6 +95,11 @@ class Context:
     def client_info(self) -> dict[str, Any] | None:
         """The client's self-reported name and version (for display and logs only)."""
         return self.envelope.client_info if self.envelope is not None else None
+
+    @property
+    def modern(self) -> bool:
+        """Served under the 2026-07-28 per-request envelope (no server-to-client requests)."""
+        return self.envelope is not None and self.envelope.modern
 
     @property
     def progress_token(self) -> int | str | None:
@@ -91,3 +128,209 @@ class Context:
         if message is not None and self.protocol_version != "2024-11-05":  # ``message`` arrived in 2025-03-26
             params["message"] = message
         await self.connection.notify("notifications/progress", params)
+
+    # ----------------------------------------------------------------- logging
+
+    def log_enabled(self, level: str) -> bool:
+        """Whether a log message at ``level`` would be sent for this request.
+
+        Legacy: at or above the connection's ``logging/setLevel`` level (all
+        levels until the client sets one). 2026-07-28: only when the request's
+        ``_meta`` asked for a log level, and at or above it.
+        """
+        rank = _SEVERITY.get(level)
+        if rank is None:
+            raise ValueError(f"unknown log level {level!r}; use one of {', '.join(LOG_LEVELS)}")
+        if self.cancelled or "logging" not in self.connection.server.capabilities:
+            return False
+        if self.modern:
+            assert self.envelope is not None
+            threshold = self.envelope.log_level
+            return threshold is not None and rank >= _SEVERITY[threshold]
+        threshold = self.connection.server.subscriptions.log_threshold(self.connection)
+        return threshold is None or rank >= _SEVERITY[threshold]
+
+    async def log(self, level: str, data: Any, logger: str | None = None) -> None:
+        """Send ``notifications/message`` to the client if its level lets this one through."""
+        if not self.log_enabled(level):
+            return
+        params: dict[str, Any] = {"level": level, "data": data}
+        if logger is not None:
+            params["logger"] = logger
+        await self.connection.notify("notifications/message", params)
+
+    async def debug(self, data: Any, logger: str | None = None) -> None:
+        """``log("debug", ...)``."""
+        await self.log("debug", data, logger)
+
+    async def info(self, data: Any, logger: str | None = None) -> None:
+        """``log("info", ...)``."""
+        await self.log("info", data, logger)
+
+    async def warning(self, data: Any, logger: str | None = None) -> None:
+        """``log("warning", ...)``."""
+        await self.log("warning", data, logger)
+
+    async def error(self, data: Any, logger: str | None = None) -> None:
+        """``log("error", ...)``."""
+        await self.log("error", data, logger)
+
+    # ----------------------------------------------- asking the client (both eras)
+
+    @property
+    def request_state(self) -> Any:
+        """The state this handler sealed into the previous round (2026-07-28 retries), else ``None``.
+
+        Forged, altered, expired or misdirected state is rejected with -32602.
+        """
+        if self._state is _UNSET:
+            token = self.params.get("requestState") if self.modern else None
+            if token is None:
+                self._state = None
+            else:
+                self._state = self.connection.server.state_sealer.open(self.method, self.params, token)
+        return self._state
+
+    @property
+    def input_responses(self) -> dict[str, Any]:
+        """The client's answers carried by this retry (2026-07-28; empty otherwise).
+
+        Reading them also verifies ``requestState``, so a tampered retry fails
+        even if the handler never looks at its state.
+        """
+        if not self.modern or "inputResponses" not in self.params:
+            return {}
+        responses = self.params["inputResponses"]
+        if type(responses) is not dict:
+            raise RpcError(INVALID_PARAMS, 'Invalid params: "inputResponses" must be an object')
+        self.request_state  # noqa: B018 - verifies the seal
+        return responses
+
+    def require_client_capability(self, capability: dict[str, Any]) -> None:
+        """Fail unless the client declared ``capability`` (e.g. ``{"sampling": {}}``) for this request.
+
+        2026-07-28: -32021 MissingRequiredClientCapability with
+        ``requiredCapabilities``; legacy: :class:`ClientCapabilityError`.
+        """
+        declared_caps = self.client_capabilities
+        for name in capability:
+            if type(declared_caps.get(name)) is not dict:
+                if self.modern:
+                    raise missing_capability(capability)
+                raise ClientCapabilityError(f"the client did not declare the {name!r} capability")
+
+    async def ask(
+        self,
+        requests: Mapping[str, dict[str, Any]],
+        *,
+        state: Any = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Ask the client for several things at once; returns the answers by key.
+
+        Legacy: sends each as a server-to-client request, concurrently, and
+        waits (``timeout`` seconds, default ``Server(client_request_timeout=)``).
+        2026-07-28: returns the answers this retry carries, or raises
+        :class:`InputRequired` asking for all of them, with ``state`` sealed
+        into ``requestState`` (read it back next round as ``request_state``).
+        Each request needs its client capability on this request: -32021
+        (modern) or :class:`ClientCapabilityError` (legacy) otherwise.
+        """
+        capabilities = self.client_capabilities
+        for request in requests.values():
+            if not declared(capabilities, request):
+                _, needed = required_capability(request)
+                if self.modern:
+                    raise missing_capability(needed)
+                raise ClientCapabilityError(
+                    f"cannot send {request['method']}: the client did not declare {needed}"
+                )
+        if self.modern:
+            responses = self.input_responses
+            if all(key in responses for key in requests):
+                return {key: check_response(key, request, responses[key]) for key, request in requests.items()}
+            raise InputRequired(requests, state)
+        return await self._send_requests(requests, timeout)
+
+    async def _send_requests(
+        self, requests: Mapping[str, dict[str, Any]], timeout: float | None
+    ) -> dict[str, Any]:
+        if timeout is None:
+            timeout = self.connection.server.client_request_timeout
+        version = self.protocol_version
+        for request in requests.values():
+            if request["method"] == "elicitation/create" and version not in _ELICITATION_VERSIONS:
+                raise ClientCapabilityError(f"elicitation does not exist in protocol {version}")
+        keys = list(requests)
+        answers = await asyncio.gather(
+            *(
+                self.connection.request(requests[key]["method"], requests[key].get("params"), timeout=timeout)
+                for key in keys
+            )
+        )
+        return dict(zip(keys, answers))
+
+    async def elicit(
+        self,
+        message: str,
+        requested_schema: dict[str, Any],
+        *,
+        key: str = "elicitation",
+        state: Any = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Ask the user to fill in a form; returns the ElicitResult (``action``, ``content``)."""
+        answers = await self.ask({key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout)
+        return answers[key]  # type: ignore[no-any-return]
+
+    async def elicit_url(
+        self,
+        message: str,
+        url: str,
+        *,
+        elicitation_id: str | None = None,
+        key: str = "elicitation",
+        state: Any = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Ask the user to visit ``url`` (URL-mode elicitation; client needs ``elicitation.url``)."""
+        if not self.modern and elicitation_id is None:
+            elicitation_id = uuid.uuid4().hex  # 2025-11-25 requires one
+        request = url_elicitation_request(message, url, None if self.modern else elicitation_id)
+        answers = await self.ask({key: request}, state=state, timeout=timeout)
+        return answers[key]  # type: ignore[no-any-return]
+
+    async def sample(
+        self,
+        messages: str | list[dict[str, Any]],
+        max_tokens: int,
+        *,
+        key: str = "sampling",
+        state: Any = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> dict[str, Any]:
+        """Ask the client's model for a message; returns the CreateMessageResult.
+
+        ``options`` are the other ``sampling/createMessage`` params in wire
+        spelling (``systemPrompt``, ``temperature``, ``modelPreferences``...).
+        """
+        request = sampling_request(messages, max_tokens, **options)
+        answers = await self.ask({key: request}, state=state, timeout=timeout)
+        return answers[key]  # type: ignore[no-any-return]
+
+    async def list_roots(
+        self, *, key: str = "roots", state: Any = None, timeout: float | None = None
+    ) -> list[dict[str, Any]]:
+        """The client's roots (``[{"uri": ..., "name": ...}]``)."""
+        answers = await self.ask({key: roots_request()}, state=state, timeout=timeout)
+        roots = answers[key].get("roots")
+        return roots if type(roots) is list else []
+
+    async def ping(self, *, timeout: float | None = None) -> None:
+        """Ping the client (legacy only: 2026-07-28 has no server-to-client requests)."""
+        if self.modern:
+            raise ClientCapabilityError("a 2026-07-28 server cannot send requests to the client")
+        if timeout is None:
+            timeout = self.connection.server.client_request_timeout
+        await self.connection.request("ping", None, timeout=timeout)

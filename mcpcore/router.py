@@ -42,6 +42,7 @@ from mcpcore.errors import (
     RequestTimeoutError,
     RpcError,
 )
+from mcpcore.registry.input_required import InputRequired, input_required_result
 from mcpcore.session import Envelope, LegacySession, is_modern_request, read_modern_envelope
 from mcpcore.wire.lines import FrameTooLarge
 
@@ -130,28 +131,36 @@ class Connection:
         self._in_flight: dict[int | str, tuple[asyncio.Task[None], Context]] = {}
         self._pending: dict[int | str, asyncio.Future[Any]] = {}
         self._request_ids = itertools.count(1)
-        self._backlog: deque[bytes | FrameTooLarge] = deque()
+        #: Decoded requests waiting for room (see :meth:`receive_frame`).
+        self._backlog: deque[Any] = deque()
+        #: At the bound: new requests wait in the backlog.
+        self._saturated = False
+        #: The transport was asked to stop reading.
         self._reading_paused = False
         self._writing_paused = False
         self._drained: asyncio.Event | None = None
         self._idle: asyncio.Event | None = None
         self.closed = False
+        #: Called at the start of :meth:`shutdown` (e.g. to end open ``subscriptions/listen`` streams).
+        self.on_shutdown: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ input
 
     def receive_frames(self, frames: list[bytes | FrameTooLarge]) -> None:
-        """Process frames in order; keep the rest in a backlog once the in-flight bound is hit."""
-        if self._backlog or self._reading_paused:
-            self._backlog.extend(frames)
-            return
-        for index, frame in enumerate(frames):
+        """Process frames in order (see :meth:`receive_frame`)."""
+        for frame in frames:
             self.receive_frame(frame)
-            if self._reading_paused:
-                self._backlog.extend(frames[index + 1 :])
-                return
 
     def receive_frame(self, frame: bytes | FrameTooLarge) -> None:
-        """Decode one frame and dispatch it (bad input is answered, never raised)."""
+        """Decode one frame and dispatch it (bad input is answered, never raised).
+
+        While the connection is saturated (``max_in_flight`` handlers running,
+        or the transport's write buffer full) new requests wait in a backlog,
+        but notifications and responses are still processed: a cancellation
+        or the answer a running handler waits for must never queue behind the
+        requests it would make room for. Once the backlog holds
+        ``max_in_flight`` requests the transport stops reading altogether.
+        """
         if type(frame) is FrameTooLarge:
             message = f"Invalid request: message larger than the {frame.limit}-byte limit"
             self._reply_error(None, RpcError(INVALID_REQUEST, message))
@@ -161,6 +170,22 @@ class Connection:
         except RemoteProtocolError as exc:
             self._reply_error(None, exc.error)
             return
+        if self._saturated and (type(msg) is list or (type(msg) is dict and "id" in msg and "method" in msg)):
+            self._hold(msg)
+        elif type(msg) is list:
+            self._receive_batch(msg)
+        else:
+            self._receive_message(msg, None)
+
+    def _hold(self, msg: Any) -> None:
+        """Keep a request for later; stop reading once the backlog is as long as the in-flight bound."""
+        self._backlog.append(msg)
+        if len(self._backlog) >= self.max_in_flight and not self._reading_paused:
+            self._reading_paused = True
+            if self._flow is not None:
+                self._flow.pause_reading()
+
+    def _dispatch_held(self, msg: Any) -> None:
         if type(msg) is list:
             self._receive_batch(msg)
         else:
@@ -230,6 +255,9 @@ class Connection:
             assert spec is not None
             context = Context(self, request_id, method, params, envelope)
             outcome = spec.handler(params, context)
+        except InputRequired as exc:
+            self._reply_input_required(context, exc, batch)
+            return
         except RpcError as exc:
             self._reply_error(request_id, exc, batch)
             return
@@ -281,6 +309,9 @@ class Connection:
             result = await coro
         except asyncio.CancelledError:
             return  # cancelled by the peer or by shutdown: no response either way
+        except InputRequired as exc:
+            if not context.cancelled:
+                self._reply_input_required(context, exc, batch)
         except RpcError as exc:
             if not context.cancelled:
                 self._reply_error(context.request_id, exc, batch)
@@ -296,7 +327,7 @@ class Connection:
         self._in_flight.pop(request_id, None)
         if batch is not None:
             batch.finish_one()
-        if self._reading_paused:
+        if self._saturated:
             self._update_reading()
         if not self._in_flight and self._idle is not None:
             self._idle.set()
@@ -358,6 +389,19 @@ class Connection:
             self.write(jsonrpc.encode_result(context.request_id, result))  # type: ignore[arg-type]
         else:
             batch.responses.append({"jsonrpc": "2.0", "id": context.request_id, "result": result})
+
+    def _reply_input_required(self, context: Context, exc: InputRequired, batch: _Batch | None) -> None:
+        """A handler asked the client for input (2026-07-28 multi-round-trip): answer InputRequiredResult."""
+        try:
+            if context.envelope is None or not context.envelope.modern:
+                raise RpcError(
+                    INTERNAL_ERROR, "Internal error: input-required answers exist only from 2026-07-28"
+                )
+            result = input_required_result(self.server.state_sealer, context.method, context.params, exc)
+        except RpcError as error:
+            self._reply_error(context.request_id, error, batch)
+            return
+        self._reply_result(context, result, batch)
 
     def _reply_error(
         self, request_id: int | str | None, error: RpcError, batch: _Batch | None = None
@@ -435,23 +479,20 @@ class Connection:
         await self._drained.wait()
 
     def _update_reading(self) -> None:
-        """Pause reading while saturated; on room again, serve the backlog before reading more."""
+        """Track saturation; on room again, serve the backlog first, then read again."""
         saturated = self._writing_paused or len(self._in_flight) >= self.max_in_flight
         if saturated:
-            if not self._reading_paused:
-                self._reading_paused = True
-                if self._flow is not None:
-                    self._flow.pause_reading()
+            self._saturated = True
             return
-        if not self._reading_paused:
-            return
-        self._reading_paused = False
+        self._saturated = False
         while self._backlog:
-            self.receive_frame(self._backlog.popleft())
-            if self._reading_paused:
+            self._dispatch_held(self._backlog.popleft())
+            if self._saturated:
                 return
-        if self._flow is not None and not self.closed:
-            self._flow.resume_reading()
+        if self._reading_paused:
+            self._reading_paused = False
+            if self._flow is not None and not self.closed:
+                self._flow.resume_reading()
 
     # --------------------------------------------------------------- shutdown
 
@@ -463,6 +504,8 @@ class Connection:
     async def shutdown(self, grace: float) -> None:
         """Let running handlers finish for up to ``grace`` seconds, then cancel the rest."""
         self._backlog.clear()
+        for callback in self.on_shutdown:
+            callback()
         if self.closed:
             grace = 0.0  # nobody can read the answers any more
         if self._in_flight:

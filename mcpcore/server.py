@@ -17,6 +17,11 @@ from mcpcore import versions
 from mcpcore.context import Context
 from mcpcore.loop import LoopName
 from mcpcore.loop import run as run_loop
+from mcpcore.registry.completion import CompletionRegistry
+from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
+from mcpcore.registry.prompts import Prompt, PromptRegistry
+from mcpcore.registry.resources import Resource, ResourceRegistry
+from mcpcore.registry.subscriptions import Subscriptions
 from mcpcore.registry.tools import RunMode, Tool, ToolRegistry
 from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
 from mcpcore.session import META_SERVER_INFO
@@ -48,7 +53,14 @@ class Server:
     reading pauses), ``shutdown_grace`` (seconds running requests get on
     shutdown). ``page_size`` paginates list results (``None``: one page).
     ``cache_ttl_ms`` and ``cache_scope`` are the 2026-07-28 cache hints on
-    cacheable results.
+    cacheable results (a resource may set its own).
+
+    ``state_key`` is the HMAC key that seals 2026-07-28 ``requestState``
+    (random per process by default; give every replica the same key), and
+    ``state_ttl`` how many seconds a sealed state stays valid.
+    ``client_request_timeout`` bounds each server-to-client request (legacy
+    sampling, elicitation, roots, ping). ``logging`` declares the logging
+    capability, so handlers may send log notifications through their context.
     """
 
     def __init__(
@@ -68,6 +80,10 @@ class Server:
         cache_ttl_ms: int = 0,
         cache_scope: CacheScope = "private",
         validate_output: bool = True,
+        state_key: bytes | None = None,
+        state_ttl: float = DEFAULT_STATE_TTL,
+        client_request_timeout: float = 60.0,
+        logging: bool = True,
     ) -> None:
         info: dict[str, Any] = {"name": name, "version": version}
         for key, value in (
@@ -89,17 +105,38 @@ class Server:
         self.cache_scope: CacheScope = cache_scope
         #: ``_meta`` every 2026-07-28 result carries (the spec's SHOULD for serverInfo).
         self.result_meta: dict[str, Any] = {META_SERVER_INFO: self._info_for(versions.LATEST_MODERN)}
+        if client_request_timeout <= 0:
+            raise ValueError("client_request_timeout must be > 0 seconds")
+        self.client_request_timeout = client_request_timeout
+        self.state_sealer = StateSealer(state_key, ttl=state_ttl)
         self.tools = ToolRegistry(page_size=page_size, validate_output=validate_output)
         self.tools.on_change = self._tools_changed
-        self.capabilities: dict[str, Any] = {}
+        self.resources = ResourceRegistry(page_size=page_size)
+        self.resources.on_change = self._resources_changed
+        self.prompts = PromptRegistry(page_size=page_size)
+        self.prompts.on_change = self._prompts_changed
+        self.completions = CompletionRegistry(self.prompts, self.resources)
+        self.subscriptions = Subscriptions(self)
+        self.capabilities: dict[str, Any] = {"logging": {}} if logging else {}
         self.connections: set[Connection] = set()
         self.notification_handlers: dict[str, Callable[[dict[str, Any], Connection], None]] = {}
+        subs = self.subscriptions
         self.methods: dict[str, Method] = {
             "initialize": Method(self._initialize, modern=False, needs_session=False),
             "ping": Method(_ping, modern=False, needs_session=False),
             "server/discover": Method(self._discover, legacy=False),
             "tools/list": Method(self.tools.list_tools, capability="tools"),
             "tools/call": Method(self.tools.call_tool, capability="tools"),
+            "resources/list": Method(self.resources.list_resources, capability="resources"),
+            "resources/templates/list": Method(self.resources.list_templates, capability="resources"),
+            "resources/read": Method(self.resources.read, capability="resources"),
+            "resources/subscribe": Method(subs.subscribe, capability="resources", modern=False),
+            "resources/unsubscribe": Method(subs.unsubscribe, capability="resources", modern=False),
+            "prompts/list": Method(self.prompts.list_prompts, capability="prompts"),
+            "prompts/get": Method(self.prompts.get_prompt, capability="prompts"),
+            "completion/complete": Method(self.completions.complete, capability="completions"),
+            "logging/setLevel": Method(subs.set_level, capability="logging", modern=False),
+            "subscriptions/listen": Method(subs.listen, legacy=False),
         }
 
     # ------------------------------------------------------------ registration
@@ -150,10 +187,150 @@ class Server:
         """Unregister a tool; connected clients are told the list changed."""
         self.tools.remove(name)
 
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        size: int | None = None,
+        annotations: dict[str, Any] | None = None,
+        icons: list[dict[str, Any]] | None = None,
+        meta: dict[str, Any] | None = None,
+        ttl_ms: int | None = None,
+        cache_scope: CacheScope | None = None,
+        run: RunMode | None = None,
+        completions: dict[str, Callable[..., Any]] | None = None,
+    ) -> Callable[[F], F]:
+        """Register the decorated function as a resource (fixed URI) or template (RFC 6570 URI).
+
+        A template's variables are passed as keyword arguments. ``ttl_ms`` and
+        ``cache_scope`` override the server's cache hints for reads of this
+        resource; ``completions`` maps template variables to completers.
+        """
+
+        def register(fn: F) -> F:
+            self.add_resource(
+                fn,
+                uri,
+                name=name,
+                title=title,
+                description=description,
+                mime_type=mime_type,
+                size=size,
+                annotations=annotations,
+                icons=icons,
+                meta=meta,
+                ttl_ms=ttl_ms,
+                cache_scope=cache_scope,
+                run=run,
+            )
+            for argument, completer in (completions or {}).items():
+                self.add_completion(completer, argument=argument, resource=uri)
+            return fn
+
+        return register
+
+    def add_resource(self, fn: Callable[..., Any], uri: str, **options: Any) -> Resource:
+        """Register ``fn`` as a resource or template (the non-decorator form of :meth:`resource`)."""
+        return self.resources.add(fn, uri, **options)
+
+    def remove_resource(self, uri: str) -> None:
+        """Unregister a resource or template; connected clients are told the list changed."""
+        self.resources.remove(uri)
+
+    def prompt(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        arguments: list[dict[str, Any]] | None = None,
+        icons: list[dict[str, Any]] | None = None,
+        meta: dict[str, Any] | None = None,
+        run: RunMode | None = None,
+        completions: dict[str, Callable[..., Any]] | None = None,
+    ) -> Callable[[F], F]:
+        """Register the decorated function as a prompt; its parameters are the prompt's arguments.
+
+        ``completions`` maps argument names to completers (see :meth:`completion`).
+        """
+
+        def register(fn: F) -> F:
+            prompt = self.add_prompt(
+                fn,
+                name=name,
+                title=title,
+                description=description,
+                arguments=arguments,
+                icons=icons,
+                meta=meta,
+                run=run,
+            )
+            for argument, completer in (completions or {}).items():
+                self.add_completion(completer, argument=argument, prompt=prompt.name)
+            return fn
+
+        return register
+
+    def add_prompt(self, fn: Callable[..., Any], **options: Any) -> Prompt:
+        """Register ``fn`` as a prompt (the non-decorator form of :meth:`prompt`)."""
+        return self.prompts.add(fn, **options)
+
+    def remove_prompt(self, name: str) -> None:
+        """Unregister a prompt; connected clients are told the list changed."""
+        self.prompts.remove(name)
+
+    def completion(
+        self, *, argument: str, prompt: str | None = None, resource: str | None = None
+    ) -> Callable[[F], F]:
+        """Register the decorated function to complete one prompt argument or template variable.
+
+        It takes the partial value (and optionally the other arguments as a
+        dict) and returns candidate strings; sync completers run inline.
+        """
+
+        def register(fn: F) -> F:
+            self.add_completion(fn, argument=argument, prompt=prompt, resource=resource)
+            return fn
+
+        return register
+
+    def add_completion(
+        self, fn: Callable[..., Any], *, argument: str, prompt: str | None = None, resource: str | None = None
+    ) -> None:
+        """Register a completer (the non-decorator form of :meth:`completion`)."""
+        self.completions.add(fn, argument=argument, prompt=prompt, resource=resource)
+        self._declare("completions", {})
+
+    # ----------------------------------------------------------- notifications
+
+    def _declare(self, capability: str, value: dict[str, Any]) -> None:
+        """Declare a capability (sticky: registries may empty, the methods keep answering)."""
+        if capability not in self.capabilities:
+            self.capabilities = {**self.capabilities, capability: value}
+
     def _tools_changed(self) -> None:
-        if "tools" not in self.capabilities:
-            self.capabilities = {**self.capabilities, "tools": {"listChanged": True}}
-        self.broadcast("notifications/tools/list_changed")
+        self._declare("tools", {"listChanged": True})
+        self.subscriptions.list_changed("tools")
+
+    def _resources_changed(self) -> None:
+        self._declare("resources", {"subscribe": True, "listChanged": True})
+        self.subscriptions.list_changed("resources")
+
+    def _prompts_changed(self) -> None:
+        self._declare("prompts", {"listChanged": True})
+        self.subscriptions.list_changed("prompts")
+
+    def notify_list_changed(self, kind: Literal["tools", "prompts", "resources"]) -> None:
+        """Tell clients a list changed for reasons the registry cannot see (e.g. its items' content)."""
+        self.subscriptions.list_changed(kind)
+
+    def resource_updated(self, uri: str) -> None:
+        """Tell clients subscribed to ``uri`` (legacy subscribe, or a listen stream) that it changed."""
+        self.subscriptions.resource_updated(uri)
 
     def broadcast(self, method: str, params: dict[str, Any] | None = None) -> None:
         """Send a notification to every initialized legacy connection."""
@@ -173,12 +350,20 @@ class Server:
         """Forget a connection that has ended."""
         connection.close()
         self.connections.discard(connection)
+        self.subscriptions.forget(connection)
 
     # ---------------------------------------------------------------- results
 
     def _info_for(self, version: str) -> dict[str, Any]:
         fields = _INFO_FIELDS[version]
         return {key: value for key, value in self.info.items() if key in fields}
+
+    def _capabilities_for(self, version: str) -> dict[str, Any]:
+        """The declared capabilities, without members the version's schema does not define."""
+        capabilities = self.capabilities
+        if version == versions.V2024_11_05 and "completions" in capabilities:
+            capabilities = {k: v for k, v in capabilities.items() if k != "completions"}
+        return capabilities
 
     def modern_result(self, result: dict[str, Any], *, cacheable: bool = False) -> dict[str, Any]:
         """Shape a result for 2026-07-28: ``resultType``, serverInfo in ``_meta``, cache hints."""
@@ -197,7 +382,7 @@ class Server:
         version = envelope.protocol_version
         result: dict[str, Any] = {
             "protocolVersion": version,
-            "capabilities": self.capabilities,
+            "capabilities": self._capabilities_for(version),
             "serverInfo": self._info_for(version),
         }
         if self.instructions:

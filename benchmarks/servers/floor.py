@@ -19,7 +19,11 @@ try:
 except ImportError:  # pragma: no cover - the floor is measured on uvloop where it exists
     uvloop = None  # type: ignore[assignment]
 
-_INIT = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "floor", "version": "0"}}
+_INIT = {
+    "protocolVersion": "2025-11-25",
+    "capabilities": {"tools": {}},
+    "serverInfo": {"name": "floor", "version": "0"},
+}
 
 
 class Responder(asyncio.Protocol):
@@ -44,7 +48,11 @@ class Responder(asyncio.Protocol):
                 result = _INIT
             else:
                 result = {}
-            self.out.write(orjson.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}, option=orjson.OPT_APPEND_NEWLINE))
+            self.out.write(
+                orjson.dumps(
+                    {"jsonrpc": "2.0", "id": msg["id"], "result": result}, option=orjson.OPT_APPEND_NEWLINE
+                )
+            )
 
     def eof_received(self) -> None:
         asyncio.get_running_loop().stop()
@@ -52,7 +60,9 @@ class Responder(asyncio.Protocol):
 
 async def main() -> None:
     loop = asyncio.get_running_loop()
-    out, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(sys.stdout.fileno(), "wb", 0, closefd=False))
+    out, _ = await loop.connect_write_pipe(
+        asyncio.Protocol, os.fdopen(sys.stdout.fileno(), "wb", 0, closefd=False)
+    )
     done = loop.create_future()
 
     class Reader(Responder):

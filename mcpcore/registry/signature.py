@@ -87,10 +87,11 @@ def derive_signature(
     JSON caller could not supply: ``*args``/``**kwargs``, positional-only
     parameters, unresolvable or unsupported annotations, recursive types.
     """
-    target = _inspection_target(func)
+    base = _unwrap_partial(func)
+    target = _inspection_target(base)
     name = getattr(target, "__qualname__", repr(func))
     hints = _function_hints(target, name)
-    doc = inspect.getdoc(target)
+    doc = _docstring(base, target)
     description, parameter_docs = _parse_docstring(doc) if doc else (None, {})
     derived, converters, context_parameter = _inputs(func, name, hints, parameter_docs, explicit=input_schema)
     out_schema, wraps, converts_output = _outputs(hints.get("return", _MISSING), name, explicit=output_schema)
@@ -109,18 +110,34 @@ def derive_signature(
 # ---------------------------------------------------------------- the function
 
 
-def _inspection_target(func: Callable[..., Any]) -> Any:
-    """The plain function whose annotations, docstring and async-ness describe ``func``.
-
-    ``functools.partial`` hides the wrapped function and a callable object keeps
-    them on its class's ``__call__``; ``inspect.signature`` copes with both, but
-    ``get_type_hints`` and ``iscoroutinefunction`` need the function itself.
-    """
+def _unwrap_partial(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``functools.partial`` hides the function that has the annotations and the docstring."""
     while isinstance(func, functools.partial):
         func = func.func
+    return func
+
+
+def _inspection_target(func: Callable[..., Any]) -> Any:
+    """The plain function whose annotations and async-ness describe ``func``.
+
+    A callable object keeps them on its class's ``__call__``: ``inspect.signature``
+    copes with that, but ``get_type_hints`` and ``iscoroutinefunction`` need the
+    function itself.
+    """
     if not (inspect.isroutine(func) or isinstance(func, type)) and callable(func):
         return type(func).__call__
     return func
+
+
+def _docstring(func: Callable[..., Any], target: Any) -> str | None:
+    """The cleaned docstring; a callable object is described by its class, else by its own ``__call__``.
+
+    (``inspect.getdoc`` on the method would inherit ``object``'s "Call self as a function.")
+    """
+    if target is func:
+        return inspect.getdoc(func)
+    doc = func.__doc__ or target.__doc__
+    return inspect.cleandoc(doc) if doc else None
 
 
 def _function_hints(target: Any, name: str) -> dict[str, Any]:
@@ -199,7 +216,7 @@ def _is_context(hint: Any) -> bool:
     if get_origin(hint) in _UNION_ORIGINS:
         members = [member for member in get_args(hint) if member is not _NONE_TYPE]
         return len(members) == 1 and _is_context(members[0])
-    return isinstance(hint, type) and issubclass(hint, Context)
+    return _is_class(hint) and issubclass(hint, Context)
 
 
 def _parameter_schema(
@@ -252,7 +269,7 @@ def _may_need_conversion(hint: Any) -> bool:
 
 def _mentions_content(hint: Any) -> bool:
     """Whether a return type is, or contains (list of, union with...), a content block or ``ToolResult``."""
-    if isinstance(hint, type) and issubclass(hint, (Content, ToolResult)):
+    if _is_class(hint) and issubclass(hint, (Content, ToolResult)):
         return True
     return any(_mentions_content(argument) for argument in get_args(hint))
 
@@ -262,7 +279,7 @@ def _is_object_type(hint: Any) -> bool:
     hint = _strip_annotated(hint)
     if _is_typeddict(hint) or _is_dataclass_type(hint):
         return True
-    return _CONTAINERS.get(get_origin(hint) or hint) == "dict"
+    return _CONTAINERS.get(get_origin(hint) or hint) in ("dict", "mapping")
 
 
 # ---------------------------------------------------------------- types -> schemas and converters
@@ -301,7 +318,6 @@ _CONTAINERS: dict[Any, str] = {
     collections.abc.Mapping: "mapping",
     collections.abc.MutableMapping: "mapping",
 }
-_ANY = _Compiled({}, None, True)
 
 
 class _TypeCompiler:
@@ -317,19 +333,19 @@ class _TypeCompiler:
 
     def compile(self, hint: Any) -> _Compiled:
         if hint is Any or hint is object:
-            return _ANY
+            return _Compiled({}, None, True)
         if hint is None:
             hint = _NONE_TYPE
         origin = get_origin(hint)
         if origin is Annotated:
             return self._annotated(hint)
-        if isinstance(hint, type) and hint in _SCALARS:
+        if _is_class(hint) and hint in _SCALARS:
             return _Compiled({"type": _SCALARS[hint]}, None, False)
         if origin is Literal:
             return self._literal(hint)
         if origin in _UNION_ORIGINS:
             return self._union(get_args(hint))
-        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if _is_class(hint) and issubclass(hint, enum.Enum):
             return self._enum(hint)
         if _is_typeddict(hint):
             with self._entered(hint):
@@ -382,6 +398,9 @@ class _TypeCompiler:
 
     def _union(self, options: tuple[Any, ...]) -> _Compiled:
         """``anyOf``, collapsed to a ``type`` list when every option is a bare type (keeps the fast path)."""
+        options = _without_redundant_none(options)
+        if len(options) == 1:
+            return self.compile(options[0])
         compiled = [self.compile(option) for option in options]
         schemas = [item.schema for item in compiled]
         if all(schema.keys() == {"type"} for schema in schemas):
@@ -495,7 +514,7 @@ class _TypeCompiler:
 
     def _array(self, hint: Any, kind: str) -> _Compiled:
         arguments = get_args(hint)
-        items = self.compile(arguments[0]) if arguments else _ANY
+        items = self.compile(arguments[0] if arguments else Any)
         schema = _array_schema(items.schema)
         if kind in ("set", "frozenset"):
             schema["uniqueItems"] = True
@@ -505,10 +524,32 @@ class _TypeCompiler:
         return _Compiled(schema, convert, kind == "sequence" or items.converts_output)
 
 
+def _is_class(hint: Any) -> bool:
+    """A real class: on Python 3.10 ``list[int]`` passes ``isinstance(_, type)`` but is not one."""
+    return isinstance(hint, type) and not isinstance(hint, types.GenericAlias)
+
+
 def _strip_annotated(hint: Any) -> Any:
     while get_origin(hint) is Annotated:
         hint = hint.__origin__
     return hint
+
+
+def _without_redundant_none(options: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop ``None`` from a union when another option already allows it.
+
+    Python 3.10's ``get_type_hints`` turns ``x: Annotated[T | None, "..."] = None``
+    into ``Optional[Annotated[T | None, "..."]]``; the outer ``None`` adds nothing
+    but would hide the annotation's description inside an ``anyOf``.
+    """
+    if _NONE_TYPE not in options:
+        return options
+    others = tuple(option for option in options if option is not _NONE_TYPE)
+    for option in others:
+        inner = _strip_annotated(option)
+        if get_origin(inner) in _UNION_ORIGINS and _NONE_TYPE in get_args(inner):
+            return others
+    return options
 
 
 def _strip_requiredness(hint: Any) -> tuple[Any, bool | None]:
@@ -524,11 +565,11 @@ def _strip_requiredness(hint: Any) -> tuple[Any, bool | None]:
 
 def _is_typeddict(hint: Any) -> bool:
     """Duck-typed so that ``typing_extensions.TypedDict`` classes count too."""
-    return isinstance(hint, type) and issubclass(hint, dict) and hasattr(hint, "__total__")
+    return _is_class(hint) and issubclass(hint, dict) and hasattr(hint, "__total__")
 
 
 def _is_dataclass_type(hint: Any) -> bool:
-    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+    return _is_class(hint) and dataclasses.is_dataclass(hint)
 
 
 def _class_hints(cls: Any) -> dict[str, Any]:
@@ -684,13 +725,13 @@ _SPHINX_FIELD = re.compile(r"\s*:(?P<role>\w+)(?P<argument>[^:]*):(?P<text>.*)")
 
 
 def _parse_docstring(doc: str) -> tuple[str | None, dict[str, str]]:
-    """Split a docstring into the tool description and per-parameter descriptions.
+    """Split a cleaned docstring into the tool description and per-parameter descriptions.
 
     Parameter, return, raise and yield sections (Google, NumPy or Sphinx style)
     are taken out of the description: the schema carries the parameters, and
     the rest is about Python, not about what the model should send.
     """
-    lines = inspect.cleandoc(doc).splitlines()
+    lines = doc.splitlines()
     kept: list[str] = []
     parameters: dict[str, str] = {}
     index = 0

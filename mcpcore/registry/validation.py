@@ -31,6 +31,8 @@ __all__ = ["CompiledSchema"]
 
 Predicate = Callable[[Any], bool]
 
+_MISSING = object()
+
 #: Keywords that never affect validation, so the fast path may ignore them.
 _ANNOTATIONS = frozenset(
     {
@@ -143,11 +145,8 @@ def _build_fast_path(schema: Any) -> Predicate | None:
     return predicate
 
 
-_MISSING = object()
-
-
 def _is_closed(additional: Any) -> bool | None:
-    """``additionalProperties`` as closed (False) / open (True or an empty schema); None if anything else."""
+    """True for ``additionalProperties: false``, False when it allows anything, None for a real subschema."""
     if additional is False:
         return True
     if additional is True or (type(additional) is dict and additional.keys() <= _ANNOTATIONS):

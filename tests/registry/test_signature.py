@@ -5,9 +5,11 @@ import __future__
 import dataclasses
 import enum
 import functools
+import sys
 import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, Literal, NotRequired, Optional, TypedDict, Union
+from typing import Annotated, Any, Literal, Optional, TypedDict, Union
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -52,9 +54,12 @@ class Node:
     children: "list[Node]"
 
 
-class Movie(TypedDict):
+class _MovieBase(TypedDict):
     title: str
-    year: NotRequired[int]
+
+
+class Movie(_MovieBase, total=False):
+    year: int
 
 
 class Partial(TypedDict, total=False):
@@ -165,11 +170,24 @@ def _property(annotation: Any) -> dict[str, Any]:
             {"type": "integer", "description": "bounded", "minimum": 0, "maximum": 9},
         ),
         (Annotated[int | None, "maybe"], {"type": ["integer", "null"], "description": "maybe"}),
-        (list[Annotated[str, {"minLength": 1}]], {"type": "array", "items": {"type": "string", "minLength": 1}}),
+        (
+            list[Annotated[str, {"minLength": 1}]],
+            {"type": "array", "items": {"type": "string", "minLength": 1}},
+        ),
     ],
 )
 def test_type_hint_schema(annotation: Any, expected: dict[str, Any]) -> None:
     assert _property(annotation) == expected
+
+
+@pytest.mark.skipif(not hasattr(typing, "NotRequired"), reason="typing.NotRequired is Python 3.11+")
+def test_typeddict_required_and_not_required_markers() -> None:
+    film = TypedDict(  # type: ignore[misc]  # noqa: UP013 - functional form: the markers are 3.11+
+        "film", {"title": typing.NotRequired[str], "year": typing.Required[int]}, total=True
+    )
+    loose = TypedDict("loose", {"title": str, "year": typing.Required[int]}, total=False)  # type: ignore[misc]  # noqa: UP013
+    assert _property(film)["required"] == ["year"]
+    assert _property(loose)["required"] == ["year"]
 
 
 def test_nested_dataclass_schema() -> None:
@@ -190,7 +208,9 @@ def test_nested_dataclass_schema() -> None:
 def test_parameter_order_required_and_defaults() -> None:
     marker = object()
 
-    def tool(b: int, a: str = "x", c: Color = Color.BLUE, d: Any = marker, e: tuple[int, int] = (1, 2)) -> None:
+    def tool(
+        b: int, a: str = "x", c: Color = Color.BLUE, d: Any = marker, e: tuple[int, int] = (1, 2)
+    ) -> None:
         return None
 
     schema = derive_signature(tool).input_schema
@@ -564,7 +584,7 @@ def _annotated_wins(a: Annotated[int, "From the annotation."]) -> None:
     [
         (
             _google,
-            "Add things together.\n\nLonger explanation.\n\nExamples:\n    >>> _google(1, \"2\")",
+            'Add things together.\n\nLonger explanation.\n\nExamples:\n    >>> _google(1, "2")',
             {"a": "The first operand.", "b": "The second.", "c": "The third."},
         ),
         (_google_arguments, "Do it.", {"a": "Alpha."}),
@@ -662,17 +682,20 @@ class Reading:
     unit: Unit = Unit.C
 
 
-def convert(reading: Reading, to: Unit, ctx: Context, note: Annotated[Optional[str], "why"] = None) -> Reading:
+def convert(
+    reading: Reading, to: Unit, ctx: Context, note: Annotated[Optional[str], "why"] = None
+) -> Reading:
     """Convert a reading."""
     return reading
 '''
 
 
-def test_future_annotations_module() -> None:
+def test_future_annotations_module(monkeypatch: pytest.MonkeyPatch) -> None:
     code = compile(
         FUTURE_MODULE, "<future>", "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True
     )
     module = types.ModuleType("future_tools")
+    monkeypatch.setitem(sys.modules, module.__name__, module)  # dataclasses look their module up
     exec(code, module.__dict__)
     signature = derive_signature(module.convert)
     assert signature.context_parameter == "ctx"

@@ -102,6 +102,13 @@ async def hang(ctx: Context) -> str:
 
 
 @server.tool()
+async def sleep_briefly() -> str:
+    """Sleeps a quarter of a second: long next to a ping, short for a test."""
+    await asyncio.sleep(0.25)
+    return "slept"
+
+
+@server.tool()
 async def stubborn(seconds: float) -> str:
     """Ignores cancellation for a while (shutdown must still end)."""
     try:

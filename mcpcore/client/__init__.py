@@ -1,0 +1,12 @@
+"""The MCP client: :class:`Client` (typed helpers) on :class:`ClientSession` (the client role).
+
+See :mod:`mcpcore.client.client` for usage; :mod:`mcpcore.client.session`
+holds the transport-independent dispatch, :mod:`mcpcore.client.stdio` the
+subprocess transport.
+"""
+
+from mcpcore.client.client import Client, PaginationError
+from mcpcore.client.session import ClientSession, ServerInfo, Subscription
+from mcpcore.client.stdio import StdioTransport
+
+__all__ = ["Client", "ClientSession", "PaginationError", "ServerInfo", "StdioTransport", "Subscription"]

@@ -1,0 +1,382 @@
+"""The client facade: connect to a server, then call typed helpers for every client -> server method.
+
+::
+
+    async with Client.stdio([sys.executable, "-m", "mcpcore.examples.calculator"]) as client:
+        tools = await client.list_tools()          # every page, walked
+        result = await client.call_tool("add", {"a": 1, "b": 2})
+
+``mode`` picks the era: ``"auto"`` (default) probes ``server/discover`` and
+falls back to ``initialize``; ``"legacy"`` and ``"modern"`` force one.
+Results are plain dicts, exactly as the server sent them; ``Client`` adds
+no copies and no model objects on the way.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from mcpcore.client.session import (
+    ClientSession,
+    LogCallback,
+    Mode,
+    NotificationCallback,
+    ProgressCallback,
+    RequestHandler,
+    ServerInfo,
+    Subscription,
+)
+from mcpcore.client.stdio import StderrMode, StdioTransport
+from mcpcore.errors import LocalProtocolError, RemoteProtocolError, RpcError
+from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
+
+__all__ = ["Client", "PaginationError"]
+
+Timeout = float | None | Literal["default"]
+#: Roots offered to the server: a fixed list of ``{"uri": "file://…", "name"?}``, or a function giving one.
+Roots = Sequence[dict[str, Any]] | Callable[[], Any]
+
+
+class PaginationError(RemoteProtocolError):
+    """A list method's cursors did not terminate (a repeated cursor, or more pages than allowed)."""
+
+
+class Client:
+    """An MCP client over one transport (stdio now; HTTP via :meth:`connect_http` when available).
+
+    Server -> client requests are served by the callables given here:
+    ``sampling`` (``sampling/createMessage``), ``elicitation``
+    (``elicitation/create``), ``roots``; declaring one declares the matching
+    capability. In a 2026-07-28 session the same callables answer the
+    ``InputRequiredResult`` rounds of ``tools/call``, ``prompts/get`` and
+    ``resources/read``.
+    """
+
+    def __init__(
+        self,
+        *,
+        mode: Mode = "auto",
+        name: str = "mcpcore-client",
+        version: str = "0.1.0",
+        protocol_version: str | None = None,
+        capabilities: dict[str, Any] | None = None,
+        sampling: RequestHandler | None = None,
+        elicitation: RequestHandler | None = None,
+        roots: Roots | None = None,
+        handlers: dict[str, RequestHandler] | None = None,
+        on_log: LogCallback | None = None,
+        on_notification: NotificationCallback | None = None,
+        timeout: float | None = 60.0,
+        discover_timeout: float = 5.0,
+        log_level: str | None = None,
+        cache: bool = True,
+        max_pages: int = 10_000,
+    ) -> None:
+        if mode not in ("auto", "legacy", "modern"):
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode: Mode = mode
+        self.protocol_version_requested = protocol_version
+        self.discover_timeout = discover_timeout
+        self.max_pages = max_pages
+        all_handlers: dict[str, RequestHandler] = dict(handlers or {})
+        if sampling is not None:
+            all_handlers["sampling/createMessage"] = sampling
+        if elicitation is not None:
+            all_handlers["elicitation/create"] = elicitation
+        if roots is not None:
+            all_handlers["roots/list"] = _roots_handler(roots)
+        self._session_options: dict[str, Any] = {
+            "client_info": {"name": name, "version": version},
+            "capabilities": capabilities,
+            "handlers": all_handlers,
+            "on_log": on_log,
+            "on_notification": on_notification,
+            "timeout": timeout,
+            "log_level": log_level,
+            "cache": cache,
+        }
+        self.session: ClientSession | None = None
+        self.transport: StdioTransport | None = None
+        self._connector: Callable[[], Awaitable[None]] | None = None
+
+    # ----------------------------------------------------------- connecting
+
+    @classmethod
+    def stdio(
+        cls,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        stderr: StderrMode = "inherit",
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        close_timeout: float = 2.0,
+        **options: Any,
+    ) -> Client:
+        """A client that spawns ``command`` when entered with ``async with``."""
+        client = cls(**options)
+
+        async def connector() -> None:
+            await client.connect_stdio(
+                command,
+                env=env,
+                cwd=cwd,
+                stderr=stderr,
+                max_frame_bytes=max_frame_bytes,
+                close_timeout=close_timeout,
+            )
+
+        client._connector = connector
+        return client
+
+    async def connect_stdio(
+        self,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        stderr: StderrMode = "inherit",
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        close_timeout: float = 2.0,
+    ) -> ServerInfo:
+        """Spawn ``command`` and run the era detection chosen by ``mode``."""
+        transport = await StdioTransport.spawn(
+            command,
+            env=env,
+            cwd=cwd,
+            stderr=stderr,
+            max_frame_bytes=max_frame_bytes,
+            close_timeout=close_timeout,
+        )
+        self.transport = transport
+        session = ClientSession(transport, **self._session_options)
+        transport.attach(session)
+        self.session = session
+        try:
+            return await session.connect(
+                self.mode, version=self.protocol_version_requested, discover_timeout=self.discover_timeout
+            )
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> int | None:
+        """End the connection (stdio: close stdin, then SIGTERM, then SIGKILL); return the exit status."""
+        code = None
+        if self.transport is not None:
+            code = await self.transport.close()
+        if self.session is not None:
+            self.session.connection_lost("the client closed the connection")
+        return code
+
+    async def __aenter__(self) -> Client:
+        if self._connector is not None and self.session is None:
+            await self._connector()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ----------------------------------------------------------- properties
+
+    @property
+    def _s(self) -> ClientSession:
+        if self.session is None:
+            raise LocalProtocolError("the client is not connected")
+        return self.session
+
+    @property
+    def server(self) -> ServerInfo:
+        """Era, negotiated version, capabilities, serverInfo and instructions of the server."""
+        if self._s.server is None:
+            raise LocalProtocolError("the client has not finished connecting")
+        return self._s.server
+
+    @property
+    def era(self) -> str:
+        return self.server.era
+
+    @property
+    def protocol_version(self) -> str:
+        return self.server.protocol_version
+
+    @property
+    def server_capabilities(self) -> dict[str, Any]:
+        return self.server.capabilities
+
+    # -------------------------------------------------------------- generic
+
+    async def request(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: Timeout = "default",
+        progress: ProgressCallback | None = None,
+    ) -> dict[str, Any]:
+        """Any request in the connected era (envelope, MRTR and cache handled)."""
+        return await self._s.request(method, params, timeout=timeout, progress=progress)
+
+    def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        self._s.notify(method, params)
+
+    async def _walk(
+        self, method: str, key: str, params: dict[str, Any] | None, timeout: Timeout
+    ) -> list[Any]:
+        """Every item of a paginated list; refuses cursors that repeat or never end."""
+        items: list[Any] = []
+        seen: set[str] = set()
+        cursor: str | None = None
+        for _page in range(self.max_pages):
+            page_params = dict(params or {})
+            if cursor is not None:
+                page_params["cursor"] = cursor
+            result = await self.request(method, page_params or None, timeout=timeout)
+            page = result.get(key)
+            if type(page) is not list:
+                raise RemoteProtocolError(RpcError(-32603, f"{method}: result has no {key!r} list"))
+            items.extend(page)
+            cursor = result.get("nextCursor")
+            if cursor is None:
+                return items
+            if type(cursor) is not str or cursor in seen:
+                raise PaginationError(
+                    RpcError(-32603, f"{method}: cursor {cursor!r} repeats or is not a string")
+                )
+            seen.add(cursor)
+        raise PaginationError(RpcError(-32603, f"{method}: more than {self.max_pages} pages"))
+
+    # ---------------------------------------------------------------- tools
+
+    async def list_tools(self, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
+        """Every tool, walking all pages of ``tools/list``."""
+        return await self._walk("tools/list", "tools", None, timeout)
+
+    async def list_tools_page(
+        self, cursor: str | None = None, *, timeout: Timeout = "default"
+    ) -> dict[str, Any]:
+        return await self.request("tools/list", _cursor(cursor), timeout=timeout)
+
+    async def call_tool(
+        self,
+        name: str,
+        arguments: dict[str, Any] | None = None,
+        *,
+        timeout: Timeout = "default",
+        progress: ProgressCallback | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``tools/call``; a tool failure is a result with ``isError: true``, not an exception."""
+        params: dict[str, Any] = {"name": name, "arguments": arguments or {}}
+        if meta:
+            params["_meta"] = meta
+        return await self.request("tools/call", params, timeout=timeout, progress=progress)
+
+    # ------------------------------------------------------------ resources
+
+    async def list_resources(self, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
+        return await self._walk("resources/list", "resources", None, timeout)
+
+    async def list_resource_templates(self, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
+        return await self._walk("resources/templates/list", "resourceTemplates", None, timeout)
+
+    async def read_resource(self, uri: str, *, timeout: Timeout = "default") -> dict[str, Any]:
+        return await self.request("resources/read", {"uri": uri}, timeout=timeout)
+
+    async def subscribe_resource(self, uri: str, *, timeout: Timeout = "default") -> dict[str, Any]:
+        """Legacy ``resources/subscribe`` (2026-07-28 uses :meth:`listen` instead)."""
+        return await self.request("resources/subscribe", {"uri": uri}, timeout=timeout)
+
+    async def unsubscribe_resource(self, uri: str, *, timeout: Timeout = "default") -> dict[str, Any]:
+        return await self.request("resources/unsubscribe", {"uri": uri}, timeout=timeout)
+
+    # -------------------------------------------------------------- prompts
+
+    async def list_prompts(self, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
+        return await self._walk("prompts/list", "prompts", None, timeout)
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, str] | None = None, *, timeout: Timeout = "default"
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"name": name}
+        if arguments is not None:
+            params["arguments"] = arguments
+        return await self.request("prompts/get", params, timeout=timeout)
+
+    # ------------------------------------------------------------ utilities
+
+    async def complete(
+        self,
+        ref: dict[str, Any],
+        argument: dict[str, str],
+        context: dict[str, Any] | None = None,
+        *,
+        timeout: Timeout = "default",
+    ) -> dict[str, Any]:
+        """``completion/complete`` for ``ref`` (``ref/prompt`` or ``ref/resource``)."""
+        params: dict[str, Any] = {"ref": ref, "argument": argument}
+        if context is not None:
+            params["context"] = context
+        return await self.request("completion/complete", params, timeout=timeout)
+
+    async def set_logging_level(self, level: str, *, timeout: Timeout = "default") -> dict[str, Any]:
+        """Legacy ``logging/setLevel``; a 2026-07-28 session sets the level on every request instead."""
+        if self.era == "modern":
+            self._s.log_level = level
+            return {}
+        return await self.request("logging/setLevel", {"level": level}, timeout=timeout)
+
+    async def ping(self, *, timeout: Timeout = "default") -> dict[str, Any]:
+        """Legacy ``ping`` (removed in 2026-07-28, where ``server/discover`` serves as a liveness probe)."""
+        if self.era == "modern":
+            result: dict[str, Any] = await self._s.send_request(
+                "server/discover", {}, timeout=timeout, modern_version=self.protocol_version
+            )
+            return result
+        return await self.request("ping", timeout=timeout)
+
+    async def discover(self, *, timeout: Timeout = "default") -> dict[str, Any]:
+        """``server/discover`` (2026-07-28), served from the cache while its ``ttlMs`` lasts."""
+        return await self.request("server/discover", {}, timeout=timeout)
+
+    def roots_changed(self) -> None:
+        """Tell a legacy server the roots changed (``notifications/roots/list_changed``)."""
+        self.notify("notifications/roots/list_changed")
+
+    async def listen(
+        self,
+        *,
+        tools: bool = False,
+        prompts: bool = False,
+        resources: bool = False,
+        resource_uris: Sequence[str] = (),
+        timeout: float | None = 30.0,
+    ) -> Subscription:
+        """2026-07-28 ``subscriptions/listen``: iterate the result for notifications, close it to stop."""
+        wanted: dict[str, Any] = {}
+        if tools:
+            wanted["toolsListChanged"] = True
+        if prompts:
+            wanted["promptsListChanged"] = True
+        if resources:
+            wanted["resourcesListChanged"] = True
+        if resource_uris:
+            wanted["resourceSubscriptions"] = list(resource_uris)
+        return await self._s.listen(wanted, timeout=timeout)
+
+
+def _cursor(cursor: str | None) -> dict[str, Any] | None:
+    return {"cursor": cursor} if cursor is not None else None
+
+
+def _roots_handler(roots: Roots) -> RequestHandler:
+    async def handler(params: dict[str, Any]) -> Any:
+        value = roots() if callable(roots) else roots
+        if inspect.isawaitable(value):
+            value = await value
+        return {"roots": list(value)}
+
+    return handler

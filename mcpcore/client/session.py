@@ -1,0 +1,771 @@
+"""The client role of one MCP connection: requests out, answers in, server requests served.
+
+:class:`ClientSession` sits on the same layers as the server's
+:class:`~mcpcore.router.Connection`: a transport hands it whole frames
+(:meth:`ClientSession.receive_frame`) and gives it a sink with one method,
+``write(bytes)``. It never reads a pipe or a socket itself, so the same
+session runs over stdio, over HTTP, and in tests over a list.
+
+What it owns:
+
+* **correlation**: every outgoing request gets a fresh integer id and a
+  future in ``pending``; the answer resolves it. A per-request timeout sends
+  ``notifications/cancelled`` and raises :class:`RequestTimeoutError`; when the
+  connection drops every pending future fails with
+  :class:`ConnectionClosedError` at once, so nothing ever hangs.
+* **the era**: legacy (``initialize`` handshake) or modern (2026-07-28
+  per-request ``_meta`` envelope), chosen by :meth:`ClientSession.connect`
+  with the spec's auto detection (``server/discover`` first, ``initialize``
+  if that does not work; CHECKLIST §2.3).
+* **server -> client traffic**: progress and log notifications go to
+  callbacks; ``ping``, ``sampling/createMessage``, ``elicitation/create`` and
+  ``roots/list`` requests go to handlers, each in its own task (legacy); the
+  same handlers fulfil 2026-07-28 ``InputRequiredResult`` rounds (MRTR).
+* **the response cache** for 2026-07-28 cacheable results (``ttlMs``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, Protocol
+
+import orjson
+
+from mcpcore import jsonrpc, versions
+from mcpcore.errors import (
+    INTERNAL_ERROR,
+    METHOD_NOT_FOUND,
+    UNSUPPORTED_PROTOCOL_VERSION,
+    ConnectionClosedError,
+    LocalProtocolError,
+    RemoteProtocolError,
+    RequestTimeoutError,
+    RpcError,
+)
+from mcpcore.session import (
+    META_CLIENT_CAPABILITIES,
+    META_CLIENT_INFO,
+    META_LOG_LEVEL,
+    META_PROTOCOL_VERSION,
+    META_SERVER_INFO,
+)
+from mcpcore.wire.lines import FrameTooLarge
+
+__all__ = [
+    "CACHEABLE_METHODS",
+    "ClientSession",
+    "Era",
+    "LogCallback",
+    "Mode",
+    "NotificationCallback",
+    "ProgressCallback",
+    "RequestHandler",
+    "ServerInfo",
+    "Sink",
+]
+
+_log = logging.getLogger("mcpcore.client")
+
+Mode = Literal["auto", "legacy", "modern"]
+Era = Literal["legacy", "modern"]
+
+#: ``(progress, total, message)`` for one request's ``notifications/progress``.
+ProgressCallback = Callable[[float, "float | None", "str | None"], Any]
+#: ``notifications/message`` params (``level``, ``logger``, ``data``).
+LogCallback = Callable[[dict[str, Any]], Any]
+#: Any other notification: ``(method, params)``.
+NotificationCallback = Callable[[str, dict[str, Any]], Any]
+#: A handler for a server -> client request: params in, result (or awaitable result) out.
+RequestHandler = Callable[[dict[str, Any]], Any]
+
+META_SUBSCRIPTION_ID: Final = "io.modelcontextprotocol/subscriptionId"
+
+#: 2026-07-28 results that carry ``ttlMs``/``cacheScope`` and may be served from the cache.
+CACHEABLE_METHODS: Final = frozenset(
+    {
+        "server/discover",
+        "tools/list",
+        "prompts/list",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+    }
+)
+#: Which cached methods each list_changed / updated notification makes stale.
+_INVALIDATES: Final = {
+    "notifications/tools/list_changed": ("tools/list",),
+    "notifications/prompts/list_changed": ("prompts/list",),
+    "notifications/resources/list_changed": ("resources/list", "resources/templates/list"),
+    "notifications/resources/updated": ("resources/read",),
+}
+#: Methods the 2026-07-28 spec lets a server answer with ``InputRequiredResult``.
+_MRTR_METHODS: Final = frozenset({"tools/call", "prompts/get", "resources/read"})
+#: Server -> client request kinds and the client capability each needs.
+_CLIENT_FEATURES: Final = {
+    "sampling/createMessage": "sampling",
+    "elicitation/create": "elicitation",
+    "roots/list": "roots",
+}
+
+
+class Sink(Protocol):
+    """Where the session's outgoing frames go (a pipe transport, an HTTP poster, a test list)."""
+
+    def write(self, data: bytes) -> None: ...
+
+
+@dataclass(slots=True)
+class ServerInfo:
+    """What the client learned about the server when it connected."""
+
+    era: Era
+    protocol_version: str
+    capabilities: dict[str, Any]
+    info: dict[str, Any] | None
+    instructions: str | None = None
+    #: ``server/discover``'s ``supportedVersions`` (modern), else just the negotiated version.
+    supported_versions: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Pending:
+    method: str
+    future: asyncio.Future[Any]
+    progress_token: int | str | None = None
+
+
+@dataclass(slots=True)
+class _Cached:
+    expires: float
+    result: dict[str, Any]
+
+
+def _error_from_wire(error: dict[str, Any]) -> RpcError:
+    return RpcError(error["code"], str(error.get("message", "")), error.get("data"))
+
+
+class ClientSession:
+    """One client connection, independent of the transport.
+
+    ``capabilities`` are declared to the server (in ``initialize``, or on every
+    modern request); they are derived from the handlers given unless passed
+    explicitly. ``timeout`` is the default per-request deadline in seconds
+    (``None``: wait forever); ``max_input_rounds`` bounds MRTR retries.
+    """
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        client_info: dict[str, Any] | None = None,
+        capabilities: dict[str, Any] | None = None,
+        handlers: dict[str, RequestHandler] | None = None,
+        on_log: LogCallback | None = None,
+        on_notification: NotificationCallback | None = None,
+        timeout: float | None = 60.0,
+        log_level: str | None = None,
+        cache: bool = True,
+        max_input_rounds: int = 8,
+    ) -> None:
+        if max_input_rounds < 0:
+            raise ValueError("max_input_rounds must be >= 0")
+        self._sink = sink
+        self.client_info = client_info or {"name": "mcpcore-client", "version": "0"}
+        self.handlers: dict[str, RequestHandler] = {"ping": _pong, **(handlers or {})}
+        self.capabilities = capabilities if capabilities is not None else self._derive_capabilities()
+        self.on_log = on_log
+        self.on_notification = on_notification
+        self.timeout = timeout
+        self.log_level = log_level
+        self.cache_enabled = cache
+        self.max_input_rounds = max_input_rounds
+        self.server: ServerInfo | None = None
+        self.closed = False
+        #: Every message the peer sent, decoded, before dispatch (the conformance checker listens here).
+        self.observers: list[Callable[[Any], None]] = []
+        self._ids = itertools.count(1)
+        self._pending: dict[int | str, _Pending] = {}
+        self._progress: dict[int | str, ProgressCallback] = {}
+        self._in_flight: dict[int | str, asyncio.Task[None]] = {}
+        self._subscriptions: dict[int | str, asyncio.Queue[dict[str, Any] | None]] = {}
+        self._cache: dict[tuple[str, bytes], _Cached] = {}
+        self._callbacks: set[asyncio.Future[Any]] = set()
+        self._close_reason = "the connection closed"
+
+    def _derive_capabilities(self) -> dict[str, Any]:
+        capabilities: dict[str, Any] = {}
+        if "sampling/createMessage" in self.handlers:
+            capabilities["sampling"] = {}
+        if "elicitation/create" in self.handlers:
+            capabilities["elicitation"] = {}
+        if "roots/list" in self.handlers:
+            capabilities["roots"] = {"listChanged": True}
+        return capabilities
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def era(self) -> Era | None:
+        return self.server.era if self.server is not None else None
+
+    @property
+    def protocol_version(self) -> str | None:
+        return self.server.protocol_version if self.server is not None else None
+
+    @property
+    def pending(self) -> int:
+        """Requests sent and not yet answered."""
+        return len(self._pending)
+
+    def method_of(self, request_id: object) -> str | None:
+        """The method of a request still waiting for its answer (observers use it to read responses)."""
+        if not jsonrpc.valid_id(request_id):
+            return None
+        entry = self._pending.get(request_id)  # type: ignore[call-overload]
+        return entry.method if entry is not None else None
+
+    # ------------------------------------------------------------------ input
+
+    def receive_frames(self, frames: list[bytes | FrameTooLarge]) -> None:
+        for frame in frames:
+            self.receive_frame(frame)
+
+    def receive_frame(self, frame: bytes | FrameTooLarge) -> None:
+        """Decode one frame from the server and dispatch it; garbage is logged, never answered."""
+        if type(frame) is FrameTooLarge:
+            _log.warning("dropped a server message over the %d-byte limit", frame.limit)
+            self._observe(frame)
+            return
+        try:
+            msg = jsonrpc.decode(frame)  # type: ignore[arg-type]
+        except RemoteProtocolError as exc:
+            _log.warning("dropped an unparseable server message: %s", exc.error.message)
+            self._observe(exc)
+            return
+        self.receive_message(msg)
+
+    def receive_message(self, msg: Any) -> None:
+        """Dispatch one decoded message (HTTP transports call this with parsed JSON)."""
+        self._observe(msg)
+        if type(msg) is list:  # a batch (2025-03-26 servers may send them)
+            for item in msg:
+                self._dispatch(item)
+            return
+        self._dispatch(msg)
+
+    def _observe(self, msg: Any) -> None:
+        for observer in self.observers:
+            try:
+                observer(msg)
+            except Exception:
+                _log.exception("message observer failed")
+
+    def _dispatch(self, msg: Any) -> None:
+        try:
+            kind = jsonrpc.classify(msg)
+        except RemoteProtocolError as exc:
+            if type(msg) is dict and "method" in msg and jsonrpc.valid_id(msg.get("id")):
+                self.write(jsonrpc.encode_error(msg["id"], exc.error))
+            elif type(msg) is dict and msg.get("id") is None and "error" in msg:
+                _log.warning("server reported an error without an id: %r", msg.get("error"))
+            else:
+                _log.warning("dropped a malformed server message: %s", exc.error.message)
+            return
+        if kind in (jsonrpc.RESPONSE, jsonrpc.ERROR_RESPONSE):
+            self._on_response(msg, kind)
+        elif kind == jsonrpc.NOTIFICATION:
+            self._on_notification(msg["method"], msg.get("params") or {})
+        else:
+            self._on_request(msg)
+
+    def _on_response(self, msg: dict[str, Any], kind: int) -> None:
+        request_id = msg.get("id")
+        if request_id is None:  # an error the server could not pin to a request
+            _log.warning("server error without an id: %r", msg.get("error"))
+            return
+        entry = self._pending.pop(request_id, None)
+        if entry is None or entry.future.done():
+            _log.debug("response to unknown or finished request %r", request_id)
+            return
+        if kind == jsonrpc.RESPONSE:
+            entry.future.set_result(msg["result"])
+        else:
+            entry.future.set_exception(_error_from_wire(msg["error"]))
+
+    def _on_notification(self, method: str, params: dict[str, Any]) -> None:
+        if method == "notifications/progress":
+            callback = self._progress.get(params.get("progressToken"))  # type: ignore[arg-type]
+            if callback is not None:
+                self._call_back(callback, params.get("progress"), params.get("total"), params.get("message"))
+            return
+        if method == "notifications/cancelled":
+            self._on_cancelled(params)
+            return
+        meta = params.get("_meta")
+        if type(meta) is dict and META_SUBSCRIPTION_ID in meta:
+            queue = self._subscriptions.get(meta[META_SUBSCRIPTION_ID])
+            if queue is not None:
+                queue.put_nowait({"method": method, "params": params})
+        for stale in _INVALIDATES.get(method, ()):
+            self._invalidate(stale)
+        if method == "notifications/message" and self.on_log is not None:
+            self._call_back(self.on_log, params)
+        elif self.on_notification is not None:
+            self._call_back(self.on_notification, method, params)
+
+    def _on_cancelled(self, params: dict[str, Any]) -> None:
+        request_id = params.get("requestId")
+        task = self._in_flight.get(request_id)  # type: ignore[arg-type]
+        if task is not None:
+            task.cancel()
+            return
+        queue = self._subscriptions.get(request_id)  # type: ignore[arg-type]
+        if queue is not None:  # the server tore a subscriptions/listen stream down
+            queue.put_nowait(None)
+
+    def _call_back(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run a user callback; a coroutine result becomes a task, an exception is logged."""
+        try:
+            outcome = callback(*args)
+            if inspect.isawaitable(outcome):
+                task = asyncio.ensure_future(outcome)
+                self._callbacks.add(task)  # a strong reference until it finishes
+                task.add_done_callback(self._callbacks.discard)
+        except Exception:
+            _log.exception("client callback %r failed", callback)
+
+    # ------------------------------------------------------ server -> client
+
+    def _on_request(self, msg: dict[str, Any]) -> None:
+        request_id: int | str = msg["id"]
+        method: str = msg["method"]
+        handler = self.handlers.get(method)
+        if handler is None or not self._declares(method):
+            self.write(
+                jsonrpc.encode_error(request_id, RpcError(METHOD_NOT_FOUND, f"Method not found: {method}"))
+            )
+            return
+        task = asyncio.ensure_future(self._serve(request_id, method, handler, msg.get("params") or {}))
+        self._in_flight[request_id] = task
+        task.add_done_callback(lambda _t: self._in_flight.pop(request_id, None))
+
+    def _declares(self, method: str) -> bool:
+        capability = _CLIENT_FEATURES.get(method)
+        return capability is None or capability in self.capabilities
+
+    async def _serve(self, request_id: int | str, method: str, handler: RequestHandler, params: Any) -> None:
+        try:
+            result = await _invoke(handler, params)
+        except asyncio.CancelledError:
+            return  # the server cancelled its request: no answer
+        except RpcError as exc:
+            self.write(jsonrpc.encode_error(request_id, exc))
+        except Exception:
+            _log.exception("client handler for %s failed", method)
+            self.write(jsonrpc.encode_error(request_id, RpcError(INTERNAL_ERROR, "Internal error")))
+        else:
+            self.write(jsonrpc.encode_result(request_id, result))
+
+    # ----------------------------------------------------------------- output
+
+    def write(self, frame: bytes) -> None:
+        if not self.closed:
+            self._sink.write(frame)
+
+    def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Send a notification (modern sessions add the envelope where the spec wants one)."""
+        if self.closed:
+            raise ConnectionClosedError(f"cannot send {method}: {self._close_reason}")
+        self.write(jsonrpc.encode_notification(method, params))
+
+    def envelope(self, version: str | None = None) -> dict[str, Any]:
+        """The 2026-07-28 per-request ``_meta`` envelope for this client."""
+        meta: dict[str, Any] = {
+            META_PROTOCOL_VERSION: version or self.protocol_version or versions.LATEST_MODERN,
+            META_CLIENT_CAPABILITIES: self.capabilities,
+            META_CLIENT_INFO: self.client_info,
+        }
+        if self.log_level is not None:
+            meta[META_LOG_LEVEL] = self.log_level
+        return meta
+
+    def _params_for(
+        self, params: dict[str, Any] | None, version: str | None, progress_token: int | str | None
+    ) -> dict[str, Any] | None:
+        """Add the modern envelope and the progress token to a request's ``_meta``."""
+        modern = version is not None
+        if not modern and progress_token is None:
+            return params
+        params = dict(params) if params else {}
+        meta = dict(params.get("_meta") or {})
+        if modern:
+            meta = {**self.envelope(version), **meta}
+        if progress_token is not None:
+            meta["progressToken"] = progress_token
+        params["_meta"] = meta
+        return params
+
+    async def send_request(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | Literal["default"] | None = "default",
+        progress: ProgressCallback | None = None,
+        modern_version: str | None = None,
+    ) -> Any:
+        """Send exactly one request and wait for its answer (no envelope logic beyond ``modern_version``).
+
+        Raises ``RpcError`` for an error answer, :class:`RequestTimeoutError`
+        after ``timeout`` (the server is sent ``notifications/cancelled``), and
+        :class:`ConnectionClosedError` when the connection drops first.
+        """
+        if self.closed:
+            raise ConnectionClosedError(f"cannot send {method}: {self._close_reason}")
+        if timeout == "default":
+            timeout = self.timeout
+        request_id = next(self._ids)
+        token: int | str | None = None
+        if progress is not None:
+            token = request_id
+            self._progress[token] = progress
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = _Pending(method, future, token)
+        try:
+            self.write(
+                jsonrpc.encode_request(request_id, method, self._params_for(params, modern_version, token))
+            )
+            if timeout is None:
+                return await future
+            try:
+                return await asyncio.wait_for(future, timeout)
+            except asyncio.TimeoutError:
+                self.cancel(request_id, "timeout")
+                raise RequestTimeoutError(f"{method} got no answer within {timeout} s") from None
+        except asyncio.CancelledError:
+            self.cancel(request_id, "cancelled by the client")
+            raise
+        finally:
+            self._pending.pop(request_id, None)
+            if token is not None:
+                self._progress.pop(token, None)
+
+    def cancel(self, request_id: int | str, reason: str) -> None:
+        """Tell the server we no longer want an answer (never for ``initialize``, as the spec says)."""
+        entry = self._pending.pop(request_id, None)
+        if entry is None or self.closed or entry.method == "initialize":
+            return
+        if not entry.future.done():
+            entry.future.cancel()
+        self.write(
+            jsonrpc.encode_notification(
+                "notifications/cancelled", {"requestId": request_id, "reason": reason}
+            )
+        )
+
+    async def request(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | Literal["default"] | None = "default",
+        progress: ProgressCallback | None = None,
+    ) -> dict[str, Any]:
+        """Send a request in the connected era and return its complete result.
+
+        Modern: adds the ``_meta`` envelope, answers ``InputRequiredResult``
+        rounds with the client's handlers and retries (new id each time),
+        honours the response cache, and rejects unknown ``resultType`` values.
+        """
+        server = self.server
+        if server is None or server.era == "legacy":
+            result = await self.send_request(method, params, timeout=timeout, progress=progress)
+            return _as_result(method, result)
+        version = server.protocol_version
+        key = self._cache_key(method, params)
+        if key is not None:
+            cached = self._cache.get(key)
+            if cached is not None and cached.expires > time.monotonic():
+                return cached.result
+        retry_params = params
+        for _round in range(self.max_input_rounds + 1):
+            result = _as_result(
+                method,
+                await self.send_request(
+                    method, retry_params, timeout=timeout, progress=progress, modern_version=version
+                ),
+            )
+            kind = result.get("resultType", "complete")
+            if kind == "complete":
+                if key is not None and retry_params is params:
+                    self._store(key, result)
+                return result
+            if kind != "input_required" or method not in _MRTR_METHODS:
+                raise RemoteProtocolError(
+                    RpcError(INTERNAL_ERROR, f"{method}: unexpected resultType {kind!r} from the server")
+                )
+            retry_params = await self._fulfil(params, result)
+        raise RemoteProtocolError(
+            RpcError(INTERNAL_ERROR, f"{method}: still input_required after {self.max_input_rounds} rounds")
+        )
+
+    async def _fulfil(self, params: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, Any]:
+        """Answer an InputRequiredResult's requests; return the params of the retry."""
+        requests = result.get("inputRequests") or {}
+        if type(requests) is not dict:
+            raise RemoteProtocolError(RpcError(INTERNAL_ERROR, "inputRequests must be an object"))
+        responses: dict[str, Any] = {}
+        for key, request in requests.items():
+            method = request.get("method") if type(request) is dict else None
+            handler = self.handlers.get(method) if type(method) is str else None
+            if handler is None or not self._declares(method):  # type: ignore[arg-type]
+                raise RpcError(
+                    METHOD_NOT_FOUND, f"server asked for {method!r}, which this client does not offer"
+                )
+            responses[key] = await _invoke(handler, request.get("params") or {})
+        retry = {
+            key: value
+            for key, value in (params or {}).items()
+            if key not in ("inputResponses", "requestState")
+        }
+        if responses:
+            retry["inputResponses"] = responses
+        if "requestState" in result:
+            retry["requestState"] = result["requestState"]
+        return retry
+
+    # ------------------------------------------------------------------ cache
+
+    def _cache_key(self, method: str, params: dict[str, Any] | None) -> tuple[str, bytes] | None:
+        if not self.cache_enabled or method not in CACHEABLE_METHODS:
+            return None
+        relevant = {k: v for k, v in (params or {}).items() if k in ("cursor", "uri")}
+        return (method, orjson.dumps(relevant, option=orjson.OPT_SORT_KEYS))
+
+    def _store(self, key: tuple[str, bytes], result: dict[str, Any]) -> None:
+        ttl = result.get("ttlMs")
+        if type(ttl) is int and ttl > 0:
+            self._cache[key] = _Cached(time.monotonic() + ttl / 1000.0, result)
+
+    def _invalidate(self, method: str) -> None:
+        for key in [key for key in self._cache if key[0] == method]:
+            del self._cache[key]
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    # -------------------------------------------------------------- lifecycle
+
+    async def initialize(self, version: str = versions.LATEST_LEGACY) -> ServerInfo:
+        """Run the legacy handshake; the server's chosen version must be one we speak."""
+        result = await self.send_request(
+            "initialize",
+            {"protocolVersion": version, "capabilities": self.capabilities, "clientInfo": self.client_info},
+        )
+        if type(result) is not dict:
+            raise RemoteProtocolError(RpcError(INTERNAL_ERROR, "initialize result is not an object"))
+        chosen = result.get("protocolVersion")
+        if chosen not in versions.LEGACY_VERSIONS:
+            raise LocalProtocolError(
+                f"server chose protocol version {chosen!r}, which this client does not speak"
+            )
+        self.server = ServerInfo(
+            era="legacy",
+            protocol_version=chosen,
+            capabilities=result.get("capabilities") or {},
+            info=result.get("serverInfo"),
+            instructions=result.get("instructions"),
+            supported_versions=[chosen],
+        )
+        self.notify("notifications/initialized")
+        return self.server
+
+    async def discover(
+        self, version: str = versions.LATEST_MODERN, *, timeout: float | None = None
+    ) -> ServerInfo:
+        """``server/discover`` in the 2026-07-28 envelope; retries once with a mutual version on -32022."""
+        wait: float | Literal["default"] | None = "default" if timeout is None else timeout
+        try:
+            result = await self.send_request("server/discover", {}, modern_version=version, timeout=wait)
+        except RpcError as exc:
+            mutual = _mutual_modern(exc)
+            if mutual is None or mutual == version:
+                raise
+            result = await self.send_request("server/discover", {}, modern_version=mutual, timeout=wait)
+            version = mutual
+        if type(result) is not dict or type(result.get("supportedVersions")) is not list:
+            raise RemoteProtocolError(
+                RpcError(INTERNAL_ERROR, "server/discover result lacks supportedVersions")
+            )
+        supported = [v for v in result["supportedVersions"] if type(v) is str]
+        if version not in supported:
+            mutual_versions = [v for v in versions.MODERN_VERSIONS if v in supported]
+            if not mutual_versions:
+                raise LocalProtocolError(f"server supports none of our modern versions: {supported}")
+            version = mutual_versions[0]
+        meta = result.get("_meta")
+        self.server = ServerInfo(
+            era="modern",
+            protocol_version=version,
+            capabilities=result.get("capabilities") or {},
+            info=meta.get(META_SERVER_INFO) if type(meta) is dict else None,
+            instructions=result.get("instructions"),
+            supported_versions=supported,
+        )
+        key = self._cache_key("server/discover", {})
+        if key is not None:
+            self._store(key, result)
+        return self.server
+
+    async def connect(
+        self,
+        mode: Mode = "auto",
+        *,
+        version: str | None = None,
+        discover_timeout: float = 5.0,
+    ) -> ServerInfo:
+        """Choose the era: ``legacy`` handshakes, ``modern`` discovers, ``auto`` tries discover first.
+
+        Auto detection (CHECKLIST §2.3): a DiscoverResult or a recognised
+        modern error means modern; any other error or a timeout means legacy,
+        and the client falls back to ``initialize``. The fallback never keys
+        on one error code.
+        """
+        if mode == "legacy":
+            return await self.initialize(version or versions.LATEST_LEGACY)
+        if mode == "modern":
+            return await self.discover(version or versions.LATEST_MODERN)
+        if mode != "auto":
+            raise ValueError(f"unknown mode {mode!r}")
+        try:
+            info = await self.discover(version or versions.LATEST_MODERN, timeout=discover_timeout)
+        except (RpcError, RequestTimeoutError, RemoteProtocolError, LocalProtocolError) as exc:
+            if isinstance(exc, RpcError) and _mutual_modern(exc) is not None:
+                raise  # the server is modern and still refused: falling back would hide the reason
+            _log.debug("server/discover failed (%s); falling back to initialize", exc)
+            legacy = version if version in versions.LEGACY_VERSIONS else versions.LATEST_LEGACY
+            return await self.initialize(legacy)
+        return info
+
+    # --------------------------------------------------------- subscriptions
+
+    async def listen(self, notifications: dict[str, Any], *, timeout: float | None = 30.0) -> Subscription:
+        """Open a 2026-07-28 ``subscriptions/listen`` stream; waits for its acknowledgement."""
+        if self.era != "modern":
+            raise LocalProtocolError("subscriptions/listen needs a 2026-07-28 (modern) connection")
+        request_id = next(self._ids)
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._subscriptions[request_id] = queue
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = _Pending("subscriptions/listen", future)
+        params = self._params_for({"notifications": notifications}, self.protocol_version, None)
+        self.write(jsonrpc.encode_request(request_id, "subscriptions/listen", params))
+        subscription = Subscription(self, request_id, queue, future)
+        await subscription.acknowledged(timeout)
+        return subscription
+
+    def _end_subscription(self, request_id: int | str) -> None:
+        self._subscriptions.pop(request_id, None)
+        if request_id in self._pending:
+            self.cancel(request_id, "subscription closed by the client")
+
+    # --------------------------------------------------------------- shutdown
+
+    def connection_lost(self, reason: str = "the connection closed") -> None:
+        """Fail every pending request at once and stop everything running for the server."""
+        if self.closed:
+            return
+        self.closed = True
+        self._close_reason = reason
+        pending, self._pending = self._pending, {}
+        for entry in pending.values():
+            if not entry.future.done():
+                entry.future.set_exception(
+                    ConnectionClosedError(f"{entry.method}: {reason} before the server answered")
+                )
+        for task in list(self._in_flight.values()):
+            task.cancel()
+        for queue in self._subscriptions.values():
+            queue.put_nowait(None)
+
+
+class Subscription:
+    """A ``subscriptions/listen`` stream: iterate for its notifications; ``close()`` cancels it."""
+
+    def __init__(
+        self,
+        session: ClientSession,
+        request_id: int | str,
+        queue: asyncio.Queue[dict[str, Any] | None],
+        future: asyncio.Future[Any],
+    ) -> None:
+        self.session = session
+        self.request_id = request_id
+        self._queue = queue
+        self._future = future
+        #: The ``notifications`` the server agreed to send (from the acknowledgement).
+        self.honoured: dict[str, Any] = {}
+
+    async def acknowledged(self, timeout: float | None) -> None:
+        first = await asyncio.wait_for(self._queue.get(), timeout)
+        if first is None:
+            raise ConnectionClosedError("the subscription ended before it was acknowledged")
+        if first["method"] != "notifications/subscriptions/acknowledged":
+            raise RemoteProtocolError(
+                RpcError(
+                    INTERNAL_ERROR, f"listen stream began with {first['method']}, not an acknowledgement"
+                )
+            )
+        self.honoured = first["params"].get("notifications") or {}
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        item = await self._queue.get()
+        if item is None:
+            raise StopAsyncIteration
+        return item
+
+    def close(self) -> None:
+        self.session._end_subscription(self.request_id)
+        self._queue.put_nowait(None)
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _pong(params: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+async def _invoke(handler: RequestHandler, params: Any) -> Any:
+    outcome = handler(params)
+    if inspect.isawaitable(outcome):
+        outcome = await outcome
+    return outcome
+
+
+def _as_result(method: str, result: Any) -> dict[str, Any]:
+    if type(result) is not dict:
+        raise RemoteProtocolError(RpcError(INTERNAL_ERROR, f"{method}: the result is not a JSON object"))
+    return result
+
+
+def _mutual_modern(exc: RpcError) -> str | None:
+    """The modern version to retry with, when ``exc`` is a recognised -32022 listing one we speak."""
+    if exc.code != UNSUPPORTED_PROTOCOL_VERSION or type(exc.data) is not dict:
+        return None
+    supported = exc.data.get("supported")
+    if type(supported) is not list:
+        return None
+    return next((v for v in versions.MODERN_VERSIONS if v in supported), None)

@@ -1,0 +1,200 @@
+"""Who hears about what: log levels, resource subscriptions, ``list_changed``, listen streams.
+
+Legacy connections (``initialize`` handshake) keep two pieces of state here:
+the minimum log level set by ``logging/setLevel`` and the URIs subscribed with
+``resources/subscribe``. Both live in a weak map keyed by the connection, so
+nothing outlives it.
+
+2026-07-28 clients have no connection state; they open a
+``subscriptions/listen`` request that stays open (over stdio, until the client
+cancels it with ``notifications/cancelled`` or the server shuts down). The
+first message of a stream is ``notifications/subscriptions/acknowledged`` with
+the honoured subset of the filter; every notification on it carries
+``_meta["io.modelcontextprotocol/subscriptionId"]`` (the listen request's id),
+and only the requested kinds are ever sent.
+
+Nothing here knows the transport: everything goes through
+``Connection.notify_nowait``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from mcpcore.context import Context
+from mcpcore.errors import INVALID_PARAMS, RpcError
+from mcpcore.session import LOG_LEVELS
+
+if TYPE_CHECKING:
+    from mcpcore.router import Connection
+    from mcpcore.server import Server
+
+__all__ = ["LOG_SEVERITY", "META_SUBSCRIPTION_ID", "ListenStream", "Subscriptions"]
+
+META_SUBSCRIPTION_ID: Final = "io.modelcontextprotocol/subscriptionId"
+#: RFC 5424 severities in increasing order.
+LOG_SEVERITY: Final[dict[str, int]] = {level: rank for rank, level in enumerate(LOG_LEVELS)}
+
+#: list_changed kind -> (filter field, notification method, server capability)
+_KINDS: Final[dict[str, tuple[str, str]]] = {
+    "tools": ("toolsListChanged", "notifications/tools/list_changed"),
+    "prompts": ("promptsListChanged", "notifications/prompts/list_changed"),
+    "resources": ("resourcesListChanged", "notifications/resources/list_changed"),
+}
+
+
+@dataclass(slots=True)
+class _ConnectionState:
+    log_level: str | None = None
+    resource_subscriptions: set[str] = field(default_factory=set)
+    listens: dict[int | str, ListenStream] = field(default_factory=dict)
+    hooked: bool = False
+
+
+@dataclass(slots=True)
+class ListenStream:
+    """One open ``subscriptions/listen`` request."""
+
+    context: Context
+    kinds: frozenset[str]
+    uris: frozenset[str]
+    done: asyncio.Future[None]
+
+    @property
+    def request_id(self) -> int | str:
+        assert self.context.request_id is not None
+        return self.context.request_id
+
+    def send(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Send on this stream, unless it was cancelled (the task may not have seen it yet)."""
+        if self.context.cancelled:
+            return
+        tagged = dict(params) if params else {}
+        tagged["_meta"] = {META_SUBSCRIPTION_ID: self.request_id}
+        self.context.connection.notify_nowait(method, tagged)
+
+
+class Subscriptions:
+    """Per-connection notification state and the fan-out of server events."""
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+        self._state: weakref.WeakKeyDictionary[Connection, _ConnectionState] = weakref.WeakKeyDictionary()
+
+    def state(self, connection: Connection) -> _ConnectionState:
+        state = self._state.get(connection)
+        if state is None:
+            state = self._state[connection] = _ConnectionState()
+        return state
+
+    def forget(self, connection: Connection) -> None:
+        """Drop a connection's state (it has ended)."""
+        state = self._state.pop(connection, None)
+        if state is not None:
+            for stream in list(state.listens.values()):
+                if not stream.done.done():
+                    stream.done.set_result(None)
+
+    # ------------------------------------------------------------- logging
+
+    def set_level(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``logging/setLevel`` (legacy): the connection's minimum level for ``notifications/message``."""
+        level = params.get("level")
+        if level not in LOG_SEVERITY:
+            raise RpcError(INVALID_PARAMS, f"Invalid params: unknown log level {level!r}")
+        self.state(context.connection).log_level = level
+        return {}
+
+    def log_threshold(self, connection: Connection) -> str | None:
+        """The level set with ``logging/setLevel`` on a legacy connection (``None``: not set)."""
+        state = self._state.get(connection)
+        return state.log_level if state is not None else None
+
+    # --------------------------------------------------- resource updates
+
+    def subscribe(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``resources/subscribe`` (legacy)."""
+        self.state(context.connection).resource_subscriptions.add(_uri(params))
+        return {}
+
+    def unsubscribe(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
+        """``resources/unsubscribe`` (legacy); unsubscribing from an unknown URI is not an error."""
+        self.state(context.connection).resource_subscriptions.discard(_uri(params))
+        return {}
+
+    def resource_updated(self, uri: str) -> None:
+        """Tell legacy subscribers and listen streams that ``uri`` changed."""
+        for connection, state in list(self._state.items()):
+            if uri in state.resource_subscriptions and not connection.closed:
+                connection.notify_nowait("notifications/resources/updated", {"uri": uri})
+            for stream in state.listens.values():
+                if uri in stream.uris:
+                    stream.send("notifications/resources/updated", {"uri": uri})
+
+    # ------------------------------------------------------- list_changed
+
+    def list_changed(self, kind: str) -> None:
+        """Send ``notifications/<kind>/list_changed`` to legacy sessions and to listen streams asking for it."""
+        field_name, method = _KINDS[kind]
+        for connection in list(self._server.connections):
+            if connection.session.envelope is not None and not connection.closed:
+                connection.notify_nowait(method)
+        for state in list(self._state.values()):
+            for stream in state.listens.values():
+                if field_name in stream.kinds:
+                    stream.send(method)
+
+    # ------------------------------------------------------------- listen
+
+    def listen(self, params: dict[str, Any], context: Context) -> Any:
+        """``subscriptions/listen`` (2026-07-28): acknowledge now, then stay open until cancelled or shutdown."""
+        wanted = params.get("notifications")
+        if type(wanted) is not dict:
+            raise RpcError(INVALID_PARAMS, 'Invalid params: subscriptions/listen needs "notifications" as an object')
+        capabilities = self._server.capabilities
+        honoured: dict[str, Any] = {}
+        kinds = set()
+        for kind, (field_name, _) in _KINDS.items():
+            if wanted.get(field_name) is True and kind in capabilities:
+                honoured[field_name] = True
+                kinds.add(field_name)
+        uris: frozenset[str] = frozenset()
+        requested_uris = wanted.get("resourceSubscriptions")
+        if requested_uris is not None:
+            if type(requested_uris) is not list or not all(type(uri) is str for uri in requested_uris):
+                raise RpcError(INVALID_PARAMS, 'Invalid params: "resourceSubscriptions" must be a list of URIs')
+            if "resources" in capabilities and requested_uris:
+                uris = frozenset(requested_uris)
+                honoured["resourceSubscriptions"] = list(requested_uris)
+        connection = context.connection
+        request_id = context.request_id
+        assert request_id is not None
+        stream = ListenStream(context, frozenset(kinds), uris, asyncio.get_running_loop().create_future())
+        stream.send("notifications/subscriptions/acknowledged", {"notifications": honoured})
+        state = self.state(connection)
+        state.listens[request_id] = stream
+        if not state.hooked:
+            state.hooked = True
+            connection.on_shutdown.append(lambda: self.forget(connection))
+        return self._hold(stream, state)
+
+    async def _hold(self, stream: ListenStream, state: _ConnectionState) -> dict[str, Any]:
+        try:
+            await stream.done
+        finally:
+            state.listens.pop(stream.request_id, None)
+        return {"_meta": {META_SUBSCRIPTION_ID: stream.request_id}}
+
+    def listen_count(self) -> int:
+        """Open listen streams (for tests and metrics)."""
+        return sum(len(state.listens) for state in self._state.values())
+
+
+def _uri(params: dict[str, Any]) -> str:
+    uri = params.get("uri")
+    if type(uri) is not str or not uri:
+        raise RpcError(INVALID_PARAMS, 'Invalid params: needs "uri" as a string')
+    return uri

@@ -1,0 +1,370 @@
+"""HTTP/1.1 request framing and response serialization, sans I/O.
+
+Only what an MCP endpoint needs: :class:`RequestParser` turns the bytes a
+client sends into whole :class:`Request` events (head and body together: MCP
+bodies are small and bounded), pipelined requests included; the ``response_*``
+functions build a response head in one ``bytes`` with precomputed status
+lines.
+
+Parsing is strict, because an ambiguity here is a request-smuggling hole:
+
+* ``Content-Length`` and ``Transfer-Encoding`` together, several differing
+  ``Content-Length`` values, a non-numeric length, or a transfer coding other
+  than a lone ``chunked`` are rejected;
+* header lines need ``CRLF``, a valid token name, no space before the colon
+  and no obsolete line folding;
+* the head, the number of header lines and the body each have a limit
+  (431 / 431 / 413), and bad chunk framing is a 400.
+
+A malformed request produces one :class:`BadRequest` event and the parser
+stops: the only safe thing to do with the connection afterwards is to answer
+and close it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Final
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_HEADERS",
+    "DEFAULT_MAX_HEAD_BYTES",
+    "BadRequest",
+    "ExpectContinue",
+    "Request",
+    "RequestParser",
+    "response_head",
+    "status_line",
+]
+
+DEFAULT_MAX_HEAD_BYTES: Final = 16 * 1024
+DEFAULT_MAX_HEADERS: Final = 100
+DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+
+_TCHAR: Final = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_HEXDIGITS: Final = frozenset(b"0123456789abcdefABCDEF")
+_MAX_CHUNK_LINE: Final = 1024
+
+
+@dataclass(slots=True)
+class Request:
+    """One complete request: head and body.
+
+    ``headers`` maps lower-case names to values with surrounding whitespace
+    removed; repeated headers are joined with ``", "`` (RFC 9110 §5.3).
+    """
+
+    method: str
+    target: str
+    http_version: str  # "1.1" or "1.0"
+    headers: dict[str, str]
+    body: bytes
+    keep_alive: bool
+
+    @property
+    def path(self) -> str:
+        """The target without its query string."""
+        return self.target.partition("?")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class BadRequest:
+    """The client broke HTTP framing; answer ``status`` and close the connection."""
+
+    status: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectContinue:
+    """A request head asked for ``100 Continue`` before sending its body."""
+
+
+_HEAD: Final = 0
+_BODY: Final = 1
+_CHUNK_SIZE: Final = 2
+_CHUNK_DATA: Final = 3
+_TRAILERS: Final = 4
+_DEAD: Final = 5
+
+
+class _Malformed(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class RequestParser:
+    """Feed bytes, get :class:`Request` / :class:`ExpectContinue` / :class:`BadRequest` events."""
+
+    __slots__ = (
+        "_body",
+        "_buffer",
+        "_chunk_left",
+        "_head",
+        "_remaining",
+        "_scan_from",
+        "_state",
+        "max_body_bytes",
+        "max_head_bytes",
+        "max_headers",
+    )
+
+    def __init__(
+        self,
+        *,
+        max_head_bytes: int = DEFAULT_MAX_HEAD_BYTES,
+        max_headers: int = DEFAULT_MAX_HEADERS,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        if max_head_bytes < 64 or max_headers < 1 or max_body_bytes < 0:
+            raise ValueError("HTTP limits must be positive (max_head_bytes >= 64)")
+        self.max_head_bytes = max_head_bytes
+        self.max_headers = max_headers
+        self.max_body_bytes = max_body_bytes
+        self._buffer = bytearray()
+        self._scan_from = 0
+        self._state = _HEAD
+        self._head: Request | None = None
+        self._body = bytearray()
+        self._remaining = 0
+        self._chunk_left = 0
+
+    @property
+    def idle(self) -> bool:
+        """No partial request is buffered (the connection may be closed without losing one)."""
+        return self._state == _HEAD and not self._buffer
+
+    @property
+    def dead(self) -> bool:
+        """A :class:`BadRequest` was produced; nothing more will be parsed."""
+        return self._state == _DEAD
+
+    def feed(self, data: bytes) -> list[Request | BadRequest | ExpectContinue]:
+        """Take the next bytes from the client; return the events they complete."""
+        if self._state == _DEAD:
+            return []
+        self._buffer += data
+        events: list[Request | BadRequest | ExpectContinue] = []
+        try:
+            while self._step(events):
+                pass
+        except _Malformed as exc:
+            self._state = _DEAD
+            self._buffer.clear()
+            events.append(BadRequest(exc.status, exc.reason))
+        return events
+
+    # ----------------------------------------------------------------- states
+
+    def _step(self, events: list[Request | BadRequest | ExpectContinue]) -> bool:
+        """Advance by one unit of framing; False when more bytes are needed."""
+        state = self._state
+        if state == _HEAD:
+            return self._parse_head(events)
+        if state == _BODY:
+            buffer = self._buffer
+            if len(buffer) < self._remaining:
+                return False
+            body = bytes(buffer[: self._remaining])
+            del buffer[: self._remaining]
+            self._finish(body, events)
+            return True
+        if state == _CHUNK_SIZE:
+            return self._parse_chunk_size()
+        if state == _CHUNK_DATA:
+            return self._parse_chunk_data()
+        if state == _TRAILERS:
+            return self._parse_trailers(events)
+        return False
+
+    def _parse_head(self, events: list[Request | BadRequest | ExpectContinue]) -> bool:
+        buffer = self._buffer
+        if not buffer:
+            return False
+        end = buffer.find(b"\r\n\r\n", self._scan_from)
+        if end < 0:
+            if len(buffer) > self.max_head_bytes:
+                raise _Malformed(431, "request head too large")
+            self._scan_from = max(0, len(buffer) - 3)
+            return False
+        if end + 4 > self.max_head_bytes:
+            raise _Malformed(431, "request head too large")
+        head = bytes(buffer[:end])
+        del buffer[: end + 4]
+        self._scan_from = 0
+        request, length, chunked, expect = self._read_head(head)
+        if chunked:
+            self._head = request
+            self._body = bytearray()
+            self._state = _CHUNK_SIZE
+        elif length:
+            if length > self.max_body_bytes:
+                raise _Malformed(413, f"body larger than the {self.max_body_bytes}-byte limit")
+            self._head = request
+            self._remaining = length
+            self._state = _BODY
+        else:
+            events.append(request)
+            return True
+        if expect and len(buffer) == 0:
+            events.append(ExpectContinue())
+        return True
+
+    def _read_head(self, head: bytes) -> tuple[Request, int, bool, bool]:
+        lines = head.split(b"\r\n")
+        if len(lines) - 1 > self.max_headers:
+            raise _Malformed(431, "too many header lines")
+        method, target, version = _request_line(lines[0])
+        headers: dict[str, str] = {}
+        content_lengths: list[bytes] = []
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if not sep or not name or not _TCHAR.issuperset(name):
+                raise _Malformed(400, "malformed header line")
+            if b"\n" in value or b"\r" in value or b"\x00" in value:
+                raise _Malformed(400, "invalid character in a header value")
+            key = name.decode("ascii").lower()
+            text = value.strip(b" \t").decode("latin-1")
+            if key == "content-length":
+                content_lengths.append(value.strip(b" \t"))
+            previous = headers.get(key)
+            headers[key] = text if previous is None else f"{previous}, {text}"
+        length, chunked = _body_framing(headers, content_lengths)
+        if version == "1.1" and "host" not in headers:
+            raise _Malformed(400, "HTTP/1.1 request without Host")
+        if "host" in headers and "," in headers["host"]:
+            raise _Malformed(400, "several Host headers")
+        connection = headers.get("connection", "").lower()
+        if version == "1.1":
+            keep_alive = "close" not in connection
+        else:
+            keep_alive = "keep-alive" in connection
+        expect = headers.get("expect", "").lower() == "100-continue" and version == "1.1"
+        request = Request(method, target, version, headers, b"", keep_alive)
+        return request, length, chunked, expect
+
+    def _parse_chunk_size(self) -> bool:
+        buffer = self._buffer
+        end = buffer.find(b"\r\n")
+        if end < 0:
+            if len(buffer) > _MAX_CHUNK_LINE:
+                raise _Malformed(400, "chunk size line too long")
+            return False
+        line = bytes(buffer[:end])
+        del buffer[: end + 2]
+        size_text = line.partition(b";")[0].rstrip(b" \t")
+        if not size_text or not _HEXDIGITS.issuperset(size_text) or len(size_text) > 16:
+            raise _Malformed(400, "malformed chunk size")
+        size = int(size_text, 16)
+        if size == 0:
+            self._state = _TRAILERS
+            return True
+        if len(self._body) + size > self.max_body_bytes:
+            raise _Malformed(413, f"body larger than the {self.max_body_bytes}-byte limit")
+        self._chunk_left = size
+        self._state = _CHUNK_DATA
+        return True
+
+    def _parse_chunk_data(self) -> bool:
+        buffer = self._buffer
+        need = self._chunk_left
+        if len(buffer) < need + 2:
+            return False
+        if buffer[need : need + 2] != b"\r\n":
+            raise _Malformed(400, "chunk data not followed by CRLF")
+        self._body += buffer[:need]
+        del buffer[: need + 2]
+        self._state = _CHUNK_SIZE
+        return True
+
+    def _parse_trailers(self, events: list[Request | BadRequest | ExpectContinue]) -> bool:
+        buffer = self._buffer
+        if buffer[:2] == b"\r\n":
+            del buffer[:2]
+            self._finish(bytes(self._body), events)
+            return True
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buffer) > self.max_head_bytes:
+                raise _Malformed(431, "trailer section too large")
+            return False
+        del buffer[: end + 4]  # trailers are read and ignored: nothing in MCP uses them
+        self._finish(bytes(self._body), events)
+        return True
+
+    def _finish(self, body: bytes, events: list[Request | BadRequest | ExpectContinue]) -> None:
+        request = self._head
+        assert request is not None
+        request.body = body
+        self._head = None
+        self._body = bytearray()
+        self._state = _HEAD
+        events.append(request)
+
+
+def _request_line(line: bytes) -> tuple[str, str, str]:
+    parts = line.split(b" ")
+    if len(parts) != 3:
+        raise _Malformed(400, "malformed request line")
+    method, target, version = parts
+    if not method or not _TCHAR.issuperset(method):
+        raise _Malformed(400, "malformed method")
+    if not target or any(byte <= 0x20 or byte == 0x7F for byte in target):
+        raise _Malformed(400, "malformed request target")
+    if version == b"HTTP/1.1":
+        text_version = "1.1"
+    elif version == b"HTTP/1.0":
+        text_version = "1.0"
+    elif version.startswith(b"HTTP/"):
+        raise _Malformed(505, "HTTP version not supported")
+    else:
+        raise _Malformed(400, "malformed HTTP version")
+    return method.decode("ascii"), target.decode("latin-1"), text_version
+
+
+def _body_framing(headers: dict[str, str], content_lengths: list[bytes]) -> tuple[int, bool]:
+    """Return (content length, chunked) under RFC 9112 §6.3, refusing anything ambiguous."""
+    coding = headers.get("transfer-encoding")
+    if coding is not None:
+        if content_lengths:
+            raise _Malformed(400, "both Content-Length and Transfer-Encoding")
+        if coding.lower() != "chunked":
+            raise _Malformed(501, "unsupported transfer coding")
+        return 0, True
+    if not content_lengths:
+        return 0, False
+    values = {part.strip(b" \t") for value in content_lengths for part in value.split(b",")}
+    if len(values) != 1:
+        raise _Malformed(400, "conflicting Content-Length values")
+    digits = values.pop()
+    if not digits.isdigit() or len(digits) > 18:
+        raise _Malformed(400, "malformed Content-Length")
+    return int(digits), False
+
+
+# ---------------------------------------------------------------- responses
+
+_STATUS_LINES: Final[dict[int, bytes]] = {
+    status.value: f"HTTP/1.1 {status.value} {status.phrase}\r\n".encode("ascii") for status in HTTPStatus
+}
+
+
+def status_line(status: int) -> bytes:
+    """``HTTP/1.1 <status> <phrase>\\r\\n``, precomputed for every known status."""
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = f"HTTP/1.1 {status} Unknown\r\n".encode("ascii")
+    return line
+
+
+def response_head(status: int, headers: list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...]) -> bytes:
+    """A whole response head (status line, headers, blank line) as one ``bytes``."""
+    parts = [status_line(status)]
+    for name, value in headers:
+        parts.append(name + b": " + value + b"\r\n")
+    parts.append(b"\r\n")
+    return b"".join(parts)

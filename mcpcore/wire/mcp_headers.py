@@ -1,0 +1,186 @@
+"""The 2026-07-28 request-metadata headers: ``Mcp-Method``, ``Mcp-Name``, ``Mcp-Param-*``.
+
+A modern Streamable HTTP POST mirrors parts of its body into headers so that
+intermediaries can route without parsing JSON. A server that reads the body
+must check that both say the same thing (an intermediary may have routed on
+the header while the server acts on the body), and refuse a disagreement
+with HTTP 400 and -32020 (HeaderMismatch).
+
+* :func:`encode_value` / :func:`decode_value` implement the value encoding:
+  plain visible ASCII as-is, anything else (non-ASCII, control characters,
+  leading/trailing whitespace, or text that looks like the sentinel) as
+  ``=?base64?<base64 of UTF-8>?=``.
+* :func:`header_params` finds the ``x-mcp-header`` annotations of a tool's
+  input schema (only through ``properties``; invalid annotations are ignored).
+* :func:`check_headers` validates one request; it returns ``None`` or the
+  :class:`~mcpcore.errors.RpcError` to answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from mcpcore.errors import HEADER_MISMATCH, RpcError
+
+__all__ = ["check_headers", "decode_value", "encode_value", "header_params"]
+
+_PREFIX: Final = "=?base64?"
+_SUFFIX: Final = "?="
+_TCHAR: Final = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_MAX_SAFE_INTEGER: Final = 2**53 - 1
+
+#: Methods whose ``Mcp-Name`` mirrors a body field, and which field.
+NAME_FIELDS: Final[dict[str, str]] = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+
+
+def _plain_safe(text: str) -> bool:
+    if not text or text[0] in " \t" or text[-1] in " \t":
+        return not text  # the empty string is plain; edge whitespace is not
+    if text.startswith(_PREFIX) and text.endswith(_SUFFIX):
+        return False
+    return all(0x20 <= ord(char) <= 0x7E or char == "\t" for char in text)
+
+
+def encode_value(value: str | int | bool) -> str:
+    """A parameter value as a header value (the client side of the rule)."""
+    if type(value) is bool:
+        text = "true" if value else "false"
+    elif type(value) is int:
+        text = str(value)
+    else:
+        text = str(value)
+    if _plain_safe(text):
+        return text
+    return _PREFIX + base64.b64encode(text.encode("utf-8")).decode("ascii") + _SUFFIX
+
+
+def decode_value(header: str) -> str:
+    """A header value as text; raises ``ValueError`` for a sentinel with a bad payload."""
+    if header.startswith(_PREFIX) and header.endswith(_SUFFIX) and len(header) >= len(_PREFIX) + 2:
+        payload = header[len(_PREFIX) : -len(_SUFFIX)]
+        try:
+            return base64.b64decode(payload.encode("ascii"), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeError) as exc:
+            raise ValueError(f"invalid Base64 header value: {exc}") from None
+    return header
+
+
+def header_params(schema: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], str]]:
+    """``{lower-case header suffix: (argument path, declared type)}`` for a tool's input schema.
+
+    Only annotations reachable through ``properties`` count, on ``string``,
+    ``integer`` or ``boolean`` properties, with a token name that is unique
+    case-insensitively; anything else is not enforced.
+    """
+    found: dict[str, tuple[tuple[str, ...], str]] = {}
+    duplicate: set[str] = set()
+
+    def walk(node: Mapping[str, Any], path: tuple[str, ...]) -> None:
+        properties = node.get("properties")
+        if not isinstance(properties, Mapping):
+            return
+        for key, child in properties.items():
+            if not isinstance(child, Mapping):
+                continue
+            name = child.get("x-mcp-header")
+            kind = child.get("type")
+            if isinstance(name, str) and name and _TCHAR.issuperset(name):
+                if kind in ("string", "integer", "boolean"):
+                    lowered = name.lower()
+                    if lowered in found:
+                        duplicate.add(lowered)
+                    found[lowered] = ((*path, key), str(kind))
+            elif kind == "object" or "properties" in child:
+                walk(child, (*path, key))
+
+    walk(schema, ())
+    for name in duplicate:
+        del found[name]
+    return found
+
+
+def _mismatch(message: str) -> RpcError:
+    return RpcError(HEADER_MISMATCH, f"Header mismatch: {message}")
+
+
+def _lookup(arguments: Any, path: tuple[str, ...]) -> Any:
+    node = arguments
+    for key in path:
+        if type(node) is not dict or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _same(header_text: str, value: Any, kind: str) -> bool:
+    if type(value) is bool:
+        return header_text == ("true" if value else "false")
+    if type(value) is int or (kind == "integer" and type(value) is float):
+        try:
+            number = float(header_text)
+        except ValueError:
+            return False
+        return number == value and abs(number) <= _MAX_SAFE_INTEGER
+    if type(value) is str:
+        return header_text == value
+    return False
+
+
+def check_headers(
+    headers: Mapping[str, str],
+    msg: Mapping[str, Any],
+    tool_schema: Callable[[str], Mapping[str, Any] | None] | None = None,
+) -> RpcError | None:
+    """Check a modern POST's headers against its body (``MCP-Protocol-Version`` excepted).
+
+    ``headers`` has lower-case names and OWS-trimmed values. ``tool_schema``
+    returns a tool's input schema by name, for ``Mcp-Param-*`` checks.
+    """
+    method = msg.get("method")
+    header_method = headers.get("mcp-method")
+    if header_method is None:
+        return _mismatch("missing Mcp-Method header")
+    if header_method != method:
+        return _mismatch(f"Mcp-Method header {header_method!r} does not match body method {method!r}")
+    params = msg.get("params")
+    if type(params) is not dict:
+        params = {}
+    field = NAME_FIELDS.get(method) if type(method) is str else None
+    if field is not None:
+        body_name = params.get(field)
+        header_name = headers.get("mcp-name")
+        if body_name is not None:
+            if header_name is None:
+                return _mismatch("missing Mcp-Name header")
+            try:
+                decoded = decode_value(header_name)
+            except ValueError as exc:
+                return _mismatch(f"Mcp-Name: {exc}")
+            if decoded != body_name:
+                return _mismatch(f"Mcp-Name header {header_name!r} does not match body {field} {body_name!r}")
+    if method == "tools/call" and tool_schema is not None:
+        name = params.get("name")
+        schema = tool_schema(name) if type(name) is str else None
+        if schema is not None:
+            return _check_params(headers, params.get("arguments"), schema)
+    return None
+
+
+def _check_params(headers: Mapping[str, str], arguments: Any, schema: Mapping[str, Any]) -> RpcError | None:
+    for suffix, (path, kind) in header_params(schema).items():
+        value = _lookup(arguments, path)
+        header = headers.get("mcp-param-" + suffix)
+        if value is None:
+            continue  # omitted or null: the header is not expected
+        if header is None:
+            return _mismatch(f"missing Mcp-Param-{suffix} header")
+        try:
+            text = decode_value(header)
+        except ValueError as exc:
+            return _mismatch(f"Mcp-Param-{suffix}: {exc}")
+        if not _same(text, value, kind):
+            return _mismatch(f"Mcp-Param-{suffix} header does not match the argument value")
+    return None
