@@ -24,8 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin, get_type_hints
 
-from jsonschema import Draft202012Validator
-
 from mcpcore.content import Content, ToolResult
 from mcpcore.context import Context
 
@@ -420,6 +418,8 @@ class _TypeCompiler:
             only = others[0].convert
             assert only is not None
             return lambda value: None if value is None else only(value)
+        from jsonschema import Draft202012Validator  # deferred: jsonschema costs ~40 ms of start-up
+
         candidates = [(Draft202012Validator(item.schema).is_valid, item.convert) for item in compiled]
 
         def convert(value: Any) -> Any:

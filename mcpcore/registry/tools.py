@@ -180,9 +180,9 @@ class ToolRegistry:
             name=tool_name,
             fn=fn,
             signature=signature,
-            input_validator=_compile(tool_name, "inputSchema", schema),
+            input_validator=_compile(tool_name, "inputSchema", schema, trusted=input_schema is None),
             output_validator=(
-                _compile(tool_name, "outputSchema", signature.output_schema)
+                _compile(tool_name, "outputSchema", signature.output_schema, trusted=output_schema is None)
                 if signature.output_schema is not None
                 else None
             ),
@@ -334,8 +334,8 @@ class ToolRegistry:
         return result
 
 
-def _compile(tool: str, which: str, schema: dict[str, Any]) -> CompiledSchema:
+def _compile(tool: str, which: str, schema: dict[str, Any], *, trusted: bool) -> CompiledSchema:
     try:
-        return CompiledSchema(schema)
+        return CompiledSchema(schema, trusted=trusted)
     except ValueError as exc:
         raise ValueError(f"tool {tool!r}: invalid {which}: {exc}") from None

@@ -8,24 +8,23 @@ answers "definitely valid" with a few dict lookups and type checks. The
 predicate is one-sided on purpose: it may say ``False`` for a valid instance
 (the full validator then decides), but never ``True`` for an invalid one, so the
 result of :meth:`CompiledSchema.is_valid` is always exactly jsonschema's.
+
+Importing jsonschema costs about 40 ms, most of a server's cold start. A schema
+mcpcore derived itself (``trusted=True``; the tests check every derived shape
+with ``check_schema``) that has a fast path therefore builds its full
+validator on first need, which for valid traffic is never. Schemas given by
+the user are always checked and compiled at registration.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema.exceptions
-import jsonschema.validators
-from jsonschema import (
-    Draft4Validator,
-    Draft6Validator,
-    Draft7Validator,
-    Draft201909Validator,
-    Draft202012Validator,
-)
-from jsonschema.protocols import Validator
+if TYPE_CHECKING:
+    import jsonschema.exceptions
+    from jsonschema.protocols import Validator
 
 __all__ = ["CompiledSchema"]
 
@@ -50,10 +49,18 @@ _ANNOTATIONS = frozenset(
 _OBJECT_KEYWORDS = _ANNOTATIONS | {"type", "properties", "required", "additionalProperties"}
 _VALUE_KEYWORDS = _ANNOTATIONS | {"type", "enum", "const"}
 
-#: Dialects whose semantics for the fast-path subset are the ones encoded below
-#: (draft 3 has a different ``required`` and an ``any`` type, so it never gets one).
-_FAST_DIALECTS: frozenset[type[Any]] = frozenset(
-    {Draft4Validator, Draft6Validator, Draft7Validator, Draft201909Validator, Draft202012Validator}
+#: ``$schema`` values whose semantics for the fast-path subset are the ones encoded
+#: below (absent means 2020-12; draft 3 has a different ``required`` and an ``any``
+#: type, and unknown dialects are unknown, so neither gets a fast path).
+_FAST_DIALECTS = frozenset(
+    {
+        None,
+        "http://json-schema.org/draft-04/schema",
+        "http://json-schema.org/draft-06/schema",
+        "http://json-schema.org/draft-07/schema",
+        "https://json-schema.org/draft/2019-09/schema",
+        "https://json-schema.org/draft/2020-12/schema",
+    }
 )
 
 #: JSON type name -> the exact Python types the fast path accepts for it. Exact
@@ -71,22 +78,31 @@ _EXACT_TYPES: dict[str, tuple[type[Any], ...]] = {
 
 
 class CompiledSchema:
-    """A JSON Schema checked and compiled once at registration; :meth:`is_valid` is called per request."""
+    """A JSON Schema checked and compiled once; :meth:`is_valid` is called per request."""
 
-    __slots__ = ("_full_is_valid", "fast_path", "schema", "validator")
+    __slots__ = ("_full_is_valid", "_validator", "fast_path", "schema")
 
-    def __init__(self, schema: dict[str, Any]) -> None:
-        cls = jsonschema.validators.validator_for(schema, default=Draft202012Validator)
-        try:
-            cls.check_schema(schema)
-        except jsonschema.exceptions.SchemaError as exc:
-            where = "/".join(str(part) for part in exc.absolute_path) or "the root"
-            raise ValueError(f"invalid JSON Schema at {where}: {exc.message}") from exc
+    def __init__(self, schema: dict[str, Any], *, trusted: bool = False) -> None:
         self.schema = schema
-        self.validator: Validator = cls(schema)
-        self._full_is_valid: Predicate = self.validator.is_valid
+        dialect = schema.get("$schema")
+        dialect = dialect.rstrip("#") if type(dialect) is str else dialect
         #: The generated "definitely valid" predicate, or None when the schema is not simple enough.
-        self.fast_path: Predicate | None = _build_fast_path(schema) if cls in _FAST_DIALECTS else None
+        self.fast_path: Predicate | None = _build_fast_path(schema) if dialect in _FAST_DIALECTS else None
+        self._validator: Validator | None = None
+        self._full_is_valid: Predicate = self._first_full_validation
+        if not (trusted and self.fast_path is not None):
+            self._full_is_valid = self.validator.is_valid
+
+    @property
+    def validator(self) -> Validator:
+        """The full jsonschema validator, checked and built on first use."""
+        if self._validator is None:
+            self._validator = _compile(self.schema)
+        return self._validator
+
+    def _first_full_validation(self, instance: Any) -> bool:
+        self._full_is_valid = self.validator.is_valid
+        return self._full_is_valid(instance)
 
     def is_valid(self, instance: Any) -> bool:
         """Whether ``instance`` is valid; the fast predicate answers first when there is one."""
@@ -99,6 +115,21 @@ class CompiledSchema:
         """Every validation error as a readable message, ordered by instance path (failure path only)."""
         found = sorted(self.validator.iter_errors(instance), key=_error_order)
         return [_describe(error) for error in found]
+
+
+def _compile(schema: dict[str, Any]) -> Validator:
+    """Check ``schema`` against its dialect's metaschema and build its validator."""
+    import jsonschema.exceptions
+    import jsonschema.validators
+
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.exceptions.SchemaError as exc:
+        where = "/".join(str(part) for part in exc.absolute_path) or "the root"
+        raise ValueError(f"invalid JSON Schema at {where}: {exc.message}") from exc
+    validator: Validator = cls(schema)
+    return validator
 
 
 def _error_order(error: jsonschema.exceptions.ValidationError) -> tuple[tuple[str, ...], str]:
