@@ -39,6 +39,35 @@ _log = logging.getLogger("mcpcore.stdio")
 _READ_CHUNK = 256 * 1024
 
 
+class _CorkedOutput:
+    """The connection's sink: frames answered while one chunk is processed leave in one write.
+
+    A pipelined chunk of N requests answered inline would otherwise cost N
+    ``write`` system calls; corking turns them into one. Frames written
+    outside a chunk (by handler tasks) go straight through.
+    """
+
+    __slots__ = ("corked", "pending", "sink")
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+        self.pending: list[bytes] = []
+        self.corked = False
+
+    def write(self, data: bytes) -> None:
+        if self.corked:
+            self.pending.append(data)
+        else:
+            self.sink.write(data)
+
+    def uncork(self) -> None:
+        self.corked = False
+        pending = self.pending
+        if pending:
+            self.sink.write(pending[0] if len(pending) == 1 else b"".join(pending))
+            pending.clear()
+
+
 class _InputProtocol(asyncio.Protocol):
     """Reads stdin: frames in, EOF noted; also the connection's read flow control."""
 
@@ -46,6 +75,7 @@ class _InputProtocol(asyncio.Protocol):
         self.framer = framer
         self.stopped = stopped
         self.connection: Connection | None = None
+        self.output: _CorkedOutput | None = None
         self.transport: asyncio.ReadTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -53,8 +83,14 @@ class _InputProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         frames = self.framer.feed(data)
-        if frames and self.connection is not None:
-            self.connection.receive_frames(frames)
+        connection = self.connection
+        output = self.output
+        if frames and connection is not None and output is not None:
+            output.corked = True
+            try:
+                connection.receive_frames(frames)
+            finally:
+                output.uncork()
 
     def eof_received(self) -> bool | None:
         self.stopped.set()
@@ -173,8 +209,10 @@ async def serve_stdio(
     else:
         sink = _BlockingWriter(stdout_fd)
 
-    connection = server.connect(sink, input_protocol)
+    output = _CorkedOutput(sink)
+    connection = server.connect(output, input_protocol)
     input_protocol.connection = connection
+    input_protocol.output = output
     output_protocol.connection = connection
 
     in_file = os.fdopen(stdin_fd, "rb", buffering=0, closefd=False)
