@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: test lint typecheck bench check-all clean
+.PHONY: test lint typecheck bench check-all clean conformance
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ typecheck: $(DEV)
 
 bench: $(BENCH)
 	$(PY) -m benchmarks.stdio_first
+
+# The official MCP conformance suite against the fixture over HTTP (installs node 22 + suite into .node/).
+conformance: $(DEV)
+	$(PY) tests/conformance/run.py
 
 check-all: test lint typecheck
 

@@ -1,16 +1,23 @@
-"""``mcpcore bench``: latency and throughput of any stdio MCP server.
+"""``mcpcore bench``: latency and throughput of any MCP server, over stdio or HTTP.
 
-The client is deliberately plain: blocking ``os.write``/``os.read`` on the
-pipes, no event loop, no framework. Its own cost per request is a few
-microseconds, the same for every server measured, so ratios between servers
-taken in one run are fair.
+The clients are deliberately plain: blocking ``os.write``/``os.read`` on the
+pipes for stdio, raw keep-alive sockets (multiplexed with :mod:`selectors`
+when several clients run at once) for HTTP; no event loop, no framework. Their
+own cost per request is a few microseconds, the same for every server
+measured, so ratios between servers taken in one run are fair.
 
-What it measures, after spawning the server:
+What it measures:
 
-* **cold start**: spawn to the ``initialize`` response;
+* **cold start**: spawn to the ``initialize`` response (when it spawns the server);
 * **sequential latency**: one ``tools/call`` at a time, percentiles of the round trip;
-* **pipelined throughput**: requests/s with N requests kept in flight;
+* **throughput**: requests/s with N requests in flight on one pipe (stdio), or
+  N keep-alive clients each with one request outstanding (HTTP);
 * **server CPU per request** and **RSS**, from ``/proc`` (Linux).
+
+Targets: ``mcpcore bench [options] -- command args…`` (stdio),
+``mcpcore bench [options] URL`` (an HTTP server already running), or
+``mcpcore bench [options] URL -- command args…`` (spawn the command, then
+measure it over HTTP at URL, cold start included).
 """
 
 from __future__ import annotations
@@ -18,19 +25,87 @@ from __future__ import annotations
 import argparse
 import os
 import select
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
-__all__ = ["BenchResult", "StdioBenchClient", "bench_stdio", "main"]
+__all__ = [
+    "BenchResult",
+    "HoldResult",
+    "HttpBenchClient",
+    "HttpResponse",
+    "ResponseReader",
+    "StdioBenchClient",
+    "bench_http",
+    "bench_stdio",
+    "format_table",
+    "hold_http",
+    "main",
+    "median_result",
+]
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+DEFAULT_VERSION = "2025-11-25"
+
+
+# ------------------------------------------------------------------ process figures
+
+
+def process_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU a process has used (Linux ``/proc``; 0 elsewhere or without a pid)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def process_rss_mib(pid: int | None) -> float:
+    """Resident memory of a process in MiB (Linux ``/proc``; 0 elsewhere or without a pid)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End a server we spawned: close its stdin (stdio servers exit on EOF), then terminate, then kill."""
+    if process.stdin is not None:
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+    for action in (None, process.terminate, process.kill):
+        if action is not None:
+            action()
+        try:
+            process.wait(3 if action is None else 5)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+# ------------------------------------------------------------------ stdio client
 
 
 class StdioBenchClient:
@@ -85,39 +160,22 @@ class StdioBenchClient:
 
     def cpu_seconds(self) -> float:
         """User + system CPU the server process has used (Linux; 0 elsewhere)."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
-        except OSError:
-            return 0.0
+        return process_cpu_seconds(self.process.pid)
 
     def rss_mib(self) -> float:
         """Resident memory of the server process in MiB (Linux; 0 elsewhere)."""
-        try:
-            with open(f"/proc/{self.process.pid}/status", "rb") as status:
-                for line in status:
-                    if line.startswith(b"VmRSS:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
+        return process_rss_mib(self.process.pid)
 
     def close(self) -> None:
-        assert self.process.stdin is not None
-        try:
-            self.process.stdin.close()
-            self.process.wait(5)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        _stop(self.process)
+
+
+# ------------------------------------------------------------------ results
 
 
 @dataclass
 class BenchResult:
-    """One server's figures."""
+    """One server's figures (``throughput`` maps in-flight requests, or HTTP clients, to requests/s)."""
 
     name: str
     cold_start_ms: float
@@ -125,10 +183,49 @@ class BenchResult:
     p90_us: float
     p99_us: float
     max_us: float
-    throughput: dict[int, float] = field(default_factory=dict)  # in-flight -> requests/s
+    throughput: dict[int, float] = field(default_factory=dict)
     cpu_us_per_request: float = 0.0
     rss_idle_mib: float = 0.0
     rss_after_mib: float = 0.0
+    transport: str = "stdio"
+    samples: int = 0
+    errors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (throughput keys as strings)."""
+        data = asdict(self)
+        data["throughput"] = {str(k): v for k, v in self.throughput.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BenchResult:
+        """The inverse of :meth:`to_json`."""
+        values = dict(data)
+        values["throughput"] = {int(k): float(v) for k, v in data.get("throughput", {}).items()}
+        return cls(**values)
+
+
+@dataclass
+class HoldResult:
+    """Many keep-alive HTTP clients held open at once against one server."""
+
+    clients: int
+    connected: int
+    requests: int
+    errors: int
+    seconds: float
+    rss_before_mib: float = 0.0
+    rss_connected_mib: float = 0.0
+    rss_after_mib: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def kib_per_client(self) -> float:
+        grown = max(0.0, self.rss_after_mib - self.rss_before_mib)
+        return grown * 1024 / max(self.connected, 1)
 
 
 def _call(request_id: int, tool: str, a: int) -> bytes:
@@ -143,31 +240,46 @@ def _call(request_id: int, tool: str, a: int) -> bytes:
     )
 
 
-def _initialize(client: StdioBenchClient, version: str) -> None:
-    client.send(
-        orjson.dumps(
-            {
-                "jsonrpc": "2.0",
-                "id": 0,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": version,
-                    "capabilities": {},
-                    "clientInfo": {"name": "mcpcore-bench", "version": "1"},
-                },
+def _initialize_frame(version: str) -> bytes:
+    return orjson.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 0,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": version,
+                "capabilities": {},
+                "clientInfo": {"name": "mcpcore-bench", "version": "1"},
             },
-            option=orjson.OPT_APPEND_NEWLINE,
-        )
+        },
+        option=orjson.OPT_APPEND_NEWLINE,
     )
+
+
+_INITIALIZED = b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
+
+
+def _initialize(client: StdioBenchClient, version: str) -> None:
+    client.send(_initialize_frame(version))
     reply = client.read_response(timeout=60)
     if "result" not in reply:
         raise RuntimeError(f"initialize failed: {reply}")
-    client.send(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    client.send(_INITIALIZED)
 
 
-def _check(reply: dict[str, Any], expected: int) -> None:
+def _answer_ok(reply: dict[str, Any] | None, expected: int) -> bool:
+    """Whether a ``tools/call`` reply's first text content is the decimal ``expected``."""
+    if not reply:
+        return False
     result = reply.get("result")
-    if not result or result.get("isError") or result["content"][0].get("text") != str(expected):
+    if not isinstance(result, dict) or result.get("isError"):
+        return False
+    content = result.get("content")
+    return bool(content) and isinstance(content, list) and content[0].get("text") == str(expected)
+
+
+def _check(reply: dict[str, Any] | None, expected: int) -> None:
+    if not _answer_ok(reply, expected):
         raise RuntimeError(f"unexpected answer (wanted {expected}): {reply}")
 
 
@@ -176,13 +288,42 @@ def _percentile(ordered: list[float], fraction: float) -> float:
 
 
 def _progress(label: str, done: int, total: int) -> None:
+    """A one-line progress bar on stderr (only on a terminal: logs stay clean)."""
     if sys.stderr.isatty():
         width = 30
         filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r  {label:<34} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.write(
+            f"\r\x1b[2K  {label:<40} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        )
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+
+class _Deadline:
+    """A phase's optional time cap: measurement stops early once it has ``minimum`` samples."""
+
+    __slots__ = ("end", "minimum")
+
+    def __init__(self, seconds: float | None, minimum: int) -> None:
+        self.end = None if seconds is None else time.perf_counter() + seconds
+        self.minimum = minimum
+
+    def over(self, done: int) -> bool:
+        return self.end is not None and done >= self.minimum and time.perf_counter() > self.end
+
+
+def _latency_figures(samples: list[float]) -> dict[str, float]:
+    samples.sort()
+    return {
+        "p50_us": _percentile(samples, 0.50),
+        "p90_us": _percentile(samples, 0.90),
+        "p99_us": _percentile(samples, 0.99),
+        "max_us": samples[-1],
+    }
+
+
+# ------------------------------------------------------------------ stdio bench
 
 
 def bench_stdio(
@@ -193,10 +334,16 @@ def bench_stdio(
     requests: int = 5000,
     inflight: Sequence[int] = (1, 16, 64),
     warmup: int = 500,
-    version: str = "2025-11-25",
+    version: str = DEFAULT_VERSION,
     env: dict[str, str] | None = None,
+    phase_seconds: float | None = None,
 ) -> BenchResult:
-    """Measure one server; its ``tool`` must add integers ``a`` and ``b`` and answer the sum as text."""
+    """Measure one stdio server; its ``tool`` must add integers ``a`` and ``b`` and answer the sum as text.
+
+    ``phase_seconds`` caps each phase (sequential, then each in-flight level)
+    so that slow servers do not dominate a suite's run time; ``requests`` is
+    then the upper bound of the phase's count.
+    """
     client = StdioBenchClient(argv, env)
     try:
         _initialize(client, version)
@@ -209,6 +356,7 @@ def bench_stdio(
         next_id = warmup + 1
         cpu_before = client.cpu_seconds()
         total_requests = 0
+        deadline = _Deadline(phase_seconds, min(requests, 200))
         for i in range(requests):
             frame = _call(next_id, tool, i)
             start = time.perf_counter_ns()
@@ -219,48 +367,500 @@ def bench_stdio(
             next_id += 1
             if i % 500 == 0:
                 _progress(f"{name}: sequential", i, requests)
-        total_requests += requests
+                if deadline.over(i + 1):
+                    break
+        total_requests += len(samples)
         _progress(f"{name}: sequential", requests, requests)
         throughput: dict[int, float] = {}
         for depth in inflight:
             count = max(requests, depth * 50)
-            expected: dict[int, int] = {}
-            start_s = time.perf_counter()
-            sent = 0
-            while sent < min(depth, count):
-                expected[next_id] = sent + 1
-                client.send(_call(next_id, tool, sent))
-                next_id += 1
-                sent += 1
-            for done in range(count):
-                reply = client.read_response()
-                _check(reply, expected.pop(reply["id"]))
-                if sent < count:
-                    expected[next_id] = sent + 1
-                    client.send(_call(next_id, tool, sent))
-                    next_id += 1
-                    sent += 1
-                if done % 1000 == 0:
-                    _progress(f"{name}: {depth} in flight", done, count)
-            throughput[depth] = count / (time.perf_counter() - start_s)
-            total_requests += count
-            _progress(f"{name}: {depth} in flight", count, count)
+            done, seconds, next_id = _pipeline(client, name, tool, depth, count, next_id, phase_seconds)
+            throughput[depth] = done / seconds
+            total_requests += done
         cpu_us = (client.cpu_seconds() - cpu_before) / total_requests * 1e6
-        samples.sort()
         return BenchResult(
             name=name,
             cold_start_ms=cold_start_ms,
-            p50_us=_percentile(samples, 0.50),
-            p90_us=_percentile(samples, 0.90),
-            p99_us=_percentile(samples, 0.99),
-            max_us=samples[-1],
             throughput=throughput,
             cpu_us_per_request=cpu_us,
             rss_idle_mib=rss_idle,
             rss_after_mib=client.rss_mib(),
+            transport="stdio",
+            samples=len(samples),
+            **_latency_figures(samples),
         )
     finally:
         client.close()
+
+
+def _pipeline(
+    client: StdioBenchClient,
+    name: str,
+    tool: str,
+    depth: int,
+    count: int,
+    next_id: int,
+    phase_seconds: float | None,
+) -> tuple[int, float, int]:
+    """Keep ``depth`` requests in flight until ``count`` are answered (or time is up); (done, s, next id)."""
+    expected: dict[int, int] = {}
+    deadline = _Deadline(phase_seconds, min(count, depth * 20))
+    start_s = time.perf_counter()
+    sent = 0
+    while sent < min(depth, count):
+        expected[next_id] = sent + 1
+        client.send(_call(next_id, tool, sent))
+        next_id += 1
+        sent += 1
+    done = 0
+    while expected:
+        reply = client.read_response()
+        _check(reply, expected.pop(reply["id"]))
+        done += 1
+        if sent < count and not (done & 255 == 0 and deadline.over(done)):
+            expected[next_id] = sent + 1
+            client.send(_call(next_id, tool, sent))
+            next_id += 1
+            sent += 1
+        elif sent < count:
+            count = sent  # time is up: drain what is in flight
+        if done % 1000 == 0:
+            _progress(f"{name}: {depth} in flight", done, count)
+    seconds = time.perf_counter() - start_s
+    _progress(f"{name}: {depth} in flight", count, count)
+    return done, seconds, next_id
+
+
+# ------------------------------------------------------------------ HTTP client
+
+
+@dataclass
+class HttpResponse:
+    """One parsed HTTP/1.1 response (header names lower-cased)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def message(self) -> dict[str, Any] | None:
+        """The JSON-RPC response it carries: the JSON body, or the SSE event that is a response."""
+        if not self.body:
+            return None
+        if "text/event-stream" in self.headers.get("content-type", ""):
+            for event in self.body.replace(b"\r\n", b"\n").split(b"\n\n"):
+                data = b"\n".join(
+                    line[5:].lstrip(b" ") for line in event.split(b"\n") if line.startswith(b"data:")
+                )
+                if data:
+                    message = orjson.loads(data)
+                    if isinstance(message, dict) and "method" not in message:
+                        return message
+            return None
+        loaded = orjson.loads(self.body)
+        return loaded if isinstance(loaded, dict) else None
+
+
+class ResponseReader:
+    """A sans-I/O HTTP/1.1 response parser: ``feed(bytes)`` returns the responses completed so far.
+
+    Handles ``Content-Length``, ``chunked`` and body-less statuses; a body
+    delimited by the connection closing ends at :meth:`close`.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._head: tuple[int, dict[str, str]] | None = None
+        self._length = -1  # body bytes still expected; -2: chunked; -3: until close
+        self._chunks = bytearray()
+
+    def feed(self, data: bytes) -> list[HttpResponse]:
+        self._buffer += data
+        done: list[HttpResponse] = []
+        while True:
+            response = self._next()
+            if response is None:
+                return done
+            done.append(response)
+
+    def close(self) -> HttpResponse | None:
+        """The connection closed: a response delimited by the close is complete."""
+        if self._head is not None and self._length == -3:
+            status, headers = self._head
+            self._head = None
+            body, self._buffer = bytes(self._buffer), bytearray()
+            return HttpResponse(status, headers, body)
+        return None
+
+    def _next(self) -> HttpResponse | None:
+        if self._head is None and not self._read_head():
+            return None
+        assert self._head is not None
+        if self._length >= 0:
+            if len(self._buffer) < self._length:
+                return None
+            body = bytes(self._buffer[: self._length])
+            del self._buffer[: self._length]
+        elif self._length == -2:
+            if not self._read_chunks():
+                return None
+            body, self._chunks = bytes(self._chunks), bytearray()
+        else:
+            return None
+        status, headers = self._head
+        self._head = None
+        return HttpResponse(status, headers, body)
+
+    def _read_head(self) -> bool:
+        end = self._buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        lines = bytes(self._buffer[:end]).split(b"\r\n")
+        del self._buffer[: end + 4]
+        status = int(lines[0].split(b" ", 2)[1])
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            key, _, value = line.partition(b":")
+            headers[key.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+        self._head = (status, headers)
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            self._length = -2
+        elif "content-length" in headers:
+            self._length = int(headers["content-length"])
+        elif status in (204, 304) or 100 <= status < 200:
+            self._length = 0
+        else:
+            self._length = -3
+        return True
+
+    def _read_chunks(self) -> bool:
+        buffer = self._buffer
+        while True:
+            line_end = buffer.find(b"\r\n")
+            if line_end < 0:
+                return False
+            size = int(bytes(buffer[:line_end]).split(b";")[0], 16)
+            if size == 0:
+                if buffer[line_end + 2 : line_end + 4] == b"\r\n":
+                    del buffer[: line_end + 4]
+                    return True
+                trailer_end = buffer.find(b"\r\n\r\n", line_end)
+                if trailer_end < 0:
+                    return False
+                del buffer[: trailer_end + 4]
+                return True
+            if len(buffer) < line_end + 2 + size + 2:
+                return False
+            self._chunks += buffer[line_end + 2 : line_end + 2 + size]
+            del buffer[: line_end + 2 + size + 2]
+
+
+class HttpBenchClient:
+    """One keep-alive HTTP/1.1 connection on a raw socket, holding one MCP session."""
+
+    def __init__(self, url: str, *, version: str = DEFAULT_VERSION, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"an http:// URL is needed, not {url!r}")
+        self.host = parts.hostname
+        self.port = parts.port or 80
+        self.path = parts.path or "/"
+        self.version = version
+        self.timeout = timeout
+        self.session_id: str | None = None
+        self.reader = ResponseReader()
+        self.sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._head = b""
+        self._build_head()
+
+    def _build_head(self) -> None:
+        lines = [
+            f"POST {self.path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            "Content-Type: application/json",
+            "Accept: application/json, text/event-stream",
+            f"MCP-Protocol-Version: {self.version}",
+        ]
+        if self.session_id is not None:
+            lines.append(f"Mcp-Session-Id: {self.session_id}")
+        self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
+
+    def request_bytes(self, body: bytes) -> bytes:
+        return b"".join((self._head, str(len(body)).encode(), b"\r\n\r\n", body))
+
+    def send(self, body: bytes) -> None:
+        self.sock.sendall(self.request_bytes(body))
+
+    def read(self) -> HttpResponse:
+        """The next whole response (blocking)."""
+        while True:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                final = self.reader.close()
+                if final is not None:
+                    return final
+                raise EOFError("the server closed the connection")
+            responses = self.reader.feed(chunk)
+            if responses:
+                if len(responses) > 1:
+                    raise RuntimeError("more responses than requests")
+                return responses[0]
+
+    def post(self, body: bytes) -> HttpResponse:
+        self.send(body)
+        return self.read()
+
+    def initialize(self) -> None:
+        """Open a session: ``initialize`` (keeping ``Mcp-Session-Id``), then ``notifications/initialized``."""
+        response = self.post(_initialize_frame(self.version))
+        message = response.message()
+        if response.status != 200 or not message or "result" not in message:
+            raise RuntimeError(f"initialize failed: HTTP {response.status} {response.body[:300]!r}")
+        self.session_id = response.headers.get("mcp-session-id")
+        self._build_head()
+        response = self.post(_INITIALIZED)
+        if response.status >= 300:
+            raise RuntimeError(f"notifications/initialized refused: HTTP {response.status}")
+
+    def call(self, request_id: int, tool: str, a: int) -> dict[str, Any] | None:
+        response = self.post(_call(request_id, tool, a))
+        if response.status != 200:
+            raise RuntimeError(f"tools/call got HTTP {response.status}: {response.body[:300]!r}")
+        return response.message()
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def _connect_when_ready(
+    url: str, version: str, deadline: float, process: subprocess.Popen[bytes] | None
+) -> HttpBenchClient:
+    """Retry connecting until the server listens (for cold start); fail if it exits first."""
+    while True:
+        try:
+            return HttpBenchClient(url, version=version)
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"the server exited with status {process.returncode}") from None
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"nothing listens on {url}") from None
+            time.sleep(0.002)
+
+
+class _Concurrent:
+    """Drives many clients at once, each with one request outstanding, on one selector."""
+
+    def __init__(self, clients: Sequence[HttpBenchClient], tool: str, first_id: int) -> None:
+        self.clients = list(clients)
+        self.tool = tool
+        self.next_id = first_id
+        self.expected: dict[HttpBenchClient, int] = {}
+        self.errors = 0
+
+    def _send(self, client: HttpBenchClient, a: int) -> bool:
+        try:
+            client.send(_call(self.next_id, self.tool, a))
+        except OSError:
+            self.errors += 1
+            return False
+        self.next_id += 1
+        self.expected[client] = a + 1
+        return True
+
+    def run(
+        self, count: int, phase_seconds: float | None, label: str, *, timeout: float = 30.0
+    ) -> tuple[int, float]:
+        """Answer ``count`` requests (fewer if time is up); returns (answered correctly, seconds)."""
+        selector = selectors.DefaultSelector()
+        for client in self.clients:
+            selector.register(client.sock, selectors.EVENT_READ, client)
+        deadline = _Deadline(phase_seconds, min(count, len(self.clients) * 20))
+        start = time.perf_counter()
+        sent = ok = finished = 0
+        for client in self.clients:
+            if sent < count and self._send(client, sent):
+                sent += 1
+        try:
+            while self.expected:
+                events = selector.select(timeout)
+                if not events:
+                    self.errors += len(self.expected)
+                    break
+                for key, _ in events:
+                    client = key.data
+                    try:
+                        chunk = client.sock.recv(1 << 16)
+                    except OSError:
+                        chunk = b""
+                    if not chunk:
+                        self.errors += 1 if client in self.expected else 0
+                        self.expected.pop(client, None)
+                        selector.unregister(client.sock)
+                        continue
+                    for response in client.reader.feed(chunk):
+                        finished += 1
+                        wanted = self.expected.pop(client, None)
+                        good = wanted is not None and response.status == 200
+                        if good and _answer_ok(response.message(), wanted or 0):
+                            ok += 1
+                        else:
+                            self.errors += 1
+                        if finished % 1000 == 0:
+                            _progress(label, finished, count)
+                            if deadline.over(finished):
+                                count = sent
+                        if sent < count and self._send(client, sent):
+                            sent += 1
+        finally:
+            selector.close()
+        seconds = time.perf_counter() - start
+        _progress(label, count, count)
+        return ok, seconds
+
+
+def bench_http(
+    name: str,
+    url: str,
+    *,
+    argv: Sequence[str] | None = None,
+    env: dict[str, str] | None = None,
+    pid: int | None = None,
+    tool: str = "add",
+    requests: int = 5000,
+    clients: Sequence[int] = (1, 16),
+    warmup: int = 300,
+    version: str = DEFAULT_VERSION,
+    phase_seconds: float | None = None,
+    start_timeout: float = 60.0,
+) -> BenchResult:
+    """Measure one HTTP server at ``url``: spawn ``argv`` first when given (cold start measured).
+
+    Sequential latency comes from one keep-alive client; throughput at each
+    level of ``clients`` from that many keep-alive connections, each its own
+    MCP session with one request outstanding.
+    """
+    process: subprocess.Popen[bytes] | None = None
+    started = time.perf_counter()
+    if argv is not None:
+        process = subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
+        pid = process.pid
+    opened: list[HttpBenchClient] = []
+    try:
+        first = _connect_when_ready(url, version, started + start_timeout, process)
+        opened.append(first)
+        first.initialize()
+        cold_start_ms = (time.perf_counter() - started) * 1000 if process is not None else 0.0
+        rss_idle = process_rss_mib(pid)
+        for i in range(warmup):
+            _check(first.call(i + 1, tool, i), i + 1)
+        next_id = warmup + 1
+        cpu_before = process_cpu_seconds(pid)
+        samples: list[float] = []
+        deadline = _Deadline(phase_seconds, min(requests, 200))
+        for i in range(requests):
+            body = first.request_bytes(_call(next_id, tool, i))
+            start = time.perf_counter_ns()
+            first.sock.sendall(body)
+            response = first.read()
+            samples.append((time.perf_counter_ns() - start) / 1000)
+            if response.status != 200:
+                raise RuntimeError(f"tools/call got HTTP {response.status}: {response.body[:300]!r}")
+            _check(response.message(), i + 1)
+            next_id += 1
+            if i % 500 == 0:
+                _progress(f"{name}: sequential", i, requests)
+                if deadline.over(i + 1):
+                    break
+        _progress(f"{name}: sequential", requests, requests)
+        total = len(samples)
+        throughput: dict[int, float] = {}
+        errors = 0
+        for level in clients:
+            while len(opened) < level:
+                extra = HttpBenchClient(url, version=version)
+                opened.append(extra)
+                extra.initialize()
+            driver = _Concurrent(opened[:level], tool, next_id)
+            ok, seconds = driver.run(max(requests, level * 50), phase_seconds, f"{name}: {level} clients")
+            next_id = driver.next_id
+            throughput[level] = ok / seconds
+            errors += driver.errors
+            total += ok
+        cpu_us = (process_cpu_seconds(pid) - cpu_before) / max(total, 1) * 1e6
+        return BenchResult(
+            name=name,
+            cold_start_ms=cold_start_ms,
+            throughput=throughput,
+            cpu_us_per_request=cpu_us,
+            rss_idle_mib=rss_idle,
+            rss_after_mib=process_rss_mib(pid),
+            transport="http",
+            samples=len(samples),
+            errors=errors,
+            **_latency_figures(samples),
+        )
+    finally:
+        for client in opened:
+            client.close()
+        if process is not None:
+            _stop(process)
+
+
+def hold_http(
+    url: str,
+    *,
+    clients: int = 1000,
+    rounds: int = 3,
+    pid: int | None = None,
+    tool: str = "add",
+    version: str = DEFAULT_VERSION,
+    progress: Callable[[str, int, int], None] = _progress,
+) -> HoldResult:
+    """Open ``clients`` keep-alive connections (each its own session) and keep them all busy.
+
+    Every client has one ``tools/call`` outstanding at all times for
+    ``rounds`` requests each; failures to connect, HTTP errors, wrong answers
+    and dropped connections all count as errors (never raised), and RSS is
+    read before connecting, once all are connected and at the end.
+    """
+    rss_before = process_rss_mib(pid)
+    opened: list[HttpBenchClient] = []
+    errors = 0
+    try:
+        for index in range(clients):
+            try:
+                client = HttpBenchClient(url, version=version)
+                opened.append(client)
+                client.initialize()
+            except (OSError, RuntimeError, EOFError):
+                errors += 1
+            if index % 100 == 0:
+                progress("hold: connecting", index, clients)
+        progress("hold: connecting", clients, clients)
+        rss_connected = process_rss_mib(pid)
+        driver = _Concurrent(opened, tool, 1)
+        ok, seconds = driver.run(len(opened) * rounds, None, f"hold: {clients} clients")
+        return HoldResult(
+            clients=clients,
+            connected=len(opened),
+            requests=ok,
+            errors=errors + driver.errors,
+            seconds=seconds,
+            rss_before_mib=rss_before,
+            rss_connected_mib=rss_connected,
+            rss_after_mib=process_rss_mib(pid),
+        )
+    finally:
+        for client in opened:
+            client.close()
+
+
+# ------------------------------------------------------------------ reporting
 
 
 def median_result(results: Sequence[BenchResult]) -> BenchResult:
@@ -281,6 +881,9 @@ def median_result(results: Sequence[BenchResult]) -> BenchResult:
         cpu_us_per_request=med([r.cpu_us_per_request for r in results]),
         rss_idle_mib=med([r.rss_idle_mib for r in results]),
         rss_after_mib=med([r.rss_after_mib for r in results]),
+        transport=first.transport,
+        samples=sum(r.samples for r in results),
+        errors=sum(r.errors for r in results),
     )
 
 
@@ -288,61 +891,105 @@ def format_table(results: Sequence[BenchResult], baseline: str | None = None) ->
     """A Markdown table, one row per server; ``baseline`` adds a p50 ratio column against that row."""
     depths = sorted({depth for result in results for depth in result.throughput})
     base = next((r for r in results if r.name == baseline), None)
+    unit = "clients" if results and results[0].transport == "http" else "in flight"
     header = ["server", "cold start ms", "p50 us", "p90 us", "p99 us", "max us"]
-    header += [f"req/s @{d}" for d in depths] + ["CPU us/req", "RSS MiB"]
+    header += [f"req/s, {d} {unit}" for d in depths] + ["CPU us/req", "RSS MiB"]
+    if any(r.errors for r in results):
+        header.append("errors")
     if base is not None:
         header.append(f"p50 / {base.name}")
     rows = [header, ["---"] * len(header)]
     for result in results:
         row = [
             result.name,
-            f"{result.cold_start_ms:.0f}",
+            f"{result.cold_start_ms:.0f}" if result.cold_start_ms else "-",
             f"{result.p50_us:.1f}",
             f"{result.p90_us:.1f}",
             f"{result.p99_us:.1f}",
             f"{result.max_us:.0f}",
         ]
-        row += [f"{result.throughput.get(d, 0):,.0f}" for d in depths]
-        row += [f"{result.cpu_us_per_request:.1f}", f"{result.rss_after_mib:.1f}"]
+        row += [f"{result.throughput[d]:,.0f}" if d in result.throughput else "-" for d in depths]
+        row += [
+            f"{result.cpu_us_per_request:.1f}" if result.cpu_us_per_request else "-",
+            f"{result.rss_after_mib:.1f}" if result.rss_after_mib else "-",
+        ]
+        if "errors" in header:
+            row.append(str(result.errors))
         if base is not None:
             row.append(f"{result.p50_us / base.p50_us:.2f}x")
         rows.append(row)
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mcpcore bench [options] -- command args…``."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    if "--" not in arguments:
-        print("usage: mcpcore bench [options] -- command [args...]", file=sys.stderr)
-        return 2
-    split = arguments.index("--")
-    options, command = arguments[:split], arguments[split + 1 :]
-    parser = argparse.ArgumentParser(prog="mcpcore bench")
+# ------------------------------------------------------------------ command line
+
+
+def _levels(text: str) -> list[int]:
+    return [int(level) for level in text.split(",") if level.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcpcore bench",
+        description="Measure an MCP server's add tool: mcpcore bench [options] [URL] [-- command args...]",
+    )
+    parser.add_argument("url", nargs="?", help="http:// URL of the MCP endpoint (omit for stdio)")
     parser.add_argument("--tool", default="add", help="tool adding integers a and b (default: add)")
-    parser.add_argument("--requests", type=int, default=5000, help="sequential requests per run")
-    parser.add_argument("--inflight", default="1,16,64", help="comma-separated in-flight levels")
+    parser.add_argument("--requests", type=int, default=5000, help="requests per phase")
+    parser.add_argument("--inflight", default="1,16,64", help="stdio: comma-separated in-flight levels")
+    parser.add_argument("--clients", default="1,16", help="HTTP: comma-separated concurrent client counts")
+    parser.add_argument("--pid", type=int, default=None, help="HTTP URL only: server pid for CPU and RSS")
+    parser.add_argument("--seconds", type=float, default=None, help="cap each phase at this many seconds")
     parser.add_argument("--runs", type=int, default=1, help="runs; the median of each figure is reported")
-    parser.add_argument("--protocol", default="2025-11-25", help="protocol version to initialize with")
+    parser.add_argument("--protocol", default=DEFAULT_VERSION, help="protocol version to initialize with")
+    parser.add_argument("--name", default=None, help="server name in the table")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parsed = parser.parse_args(options)
-    if not command:
-        parser.error("no server command after --")
-    inflight = [int(level) for level in parsed.inflight.split(",") if level]
-    runs = [
-        bench_stdio(
-            " ".join(command)[:40],
-            command,
-            tool=parsed.tool,
-            requests=parsed.requests,
-            inflight=inflight,
-            version=parsed.protocol,
-        )
-        for _ in range(parsed.runs)
-    ]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mcpcore bench [options] [URL] [-- command args…]``."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in arguments:
+        split = arguments.index("--")
+        arguments, command = arguments[:split], arguments[split + 1 :]
+    parser = build_parser()
+    parsed = parser.parse_args(arguments)
+    if not command and not parsed.url:
+        parser.error("give a URL, or a server command after --")
+    name = parsed.name or (" ".join(command) if command else parsed.url)[:40]
+    runs: list[BenchResult] = []
+    for _ in range(parsed.runs):
+        if parsed.url:
+            runs.append(
+                bench_http(
+                    name,
+                    parsed.url,
+                    argv=command or None,
+                    pid=parsed.pid,
+                    tool=parsed.tool,
+                    requests=parsed.requests,
+                    clients=_levels(parsed.clients),
+                    version=parsed.protocol,
+                    phase_seconds=parsed.seconds,
+                )
+            )
+        else:
+            runs.append(
+                bench_stdio(
+                    name,
+                    command,
+                    tool=parsed.tool,
+                    requests=parsed.requests,
+                    inflight=_levels(parsed.inflight),
+                    version=parsed.protocol,
+                    phase_seconds=parsed.seconds,
+                )
+            )
     result = median_result(runs)
     if parsed.json:
-        print(orjson.dumps(asdict(result), option=orjson.OPT_NON_STR_KEYS | orjson.OPT_INDENT_2).decode())
+        print(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
     else:
         print(format_table([result]))
     return 0

@@ -36,6 +36,9 @@ def load_server(target: str) -> Server:
 
 def _run(args: argparse.Namespace) -> int:
     server = load_server(args.target)
+    if args.http:
+        server.run("http", loop=args.loop, host=args.host, port=args.port, stateless=args.stateless)
+        return 0
     server.run(loop=args.loop)
     return 0
 
@@ -70,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--loop", choices=["uvloop", "asyncio"], default=None, help="event loop (default: uvloop)"
     )
+    run.add_argument("--http", action="store_true", help="serve Streamable HTTP at /mcp instead of stdio")
+    run.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default: loopback only)")
+    run.add_argument("--port", type=int, default=8000, help="HTTP: port (default: 8000)")
+    run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
     run.set_defaults(handler=_run)
 
     bench = commands.add_parser("bench", help="measure latency and throughput of any stdio MCP server")

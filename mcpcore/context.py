@@ -18,6 +18,7 @@ from mcpcore import versions
 from mcpcore.errors import INVALID_PARAMS, RpcError
 from mcpcore.registry.input_required import (
     ClientCapabilityError,
+    ClientRequestError,
     InputRequired,
     check_response,
     declared,
@@ -248,7 +249,9 @@ class Context:
         if self.modern:
             responses = self.input_responses
             if all(key in responses for key in requests):
-                return {key: check_response(key, request, responses[key]) for key, request in requests.items()}
+                return {
+                    key: check_response(key, request, responses[key]) for key, request in requests.items()
+                }
             raise InputRequired(requests, state)
         return await self._send_requests(requests, timeout)
 
@@ -264,11 +267,19 @@ class Context:
         keys = list(requests)
         answers = await asyncio.gather(
             *(
-                self.connection.request(requests[key]["method"], requests[key].get("params"), timeout=timeout)
+                self._client_request(requests[key]["method"], requests[key].get("params"), timeout)
                 for key in keys
             )
         )
-        return dict(zip(keys, answers))
+        return dict(zip(keys, answers, strict=True))
+
+    async def _client_request(self, method: str, params: dict[str, Any] | None, timeout: float) -> Any:
+        try:
+            return await self.connection.request(method, params, timeout=timeout)
+        except InputRequired:
+            raise
+        except RpcError as exc:
+            raise ClientRequestError(method, exc) from None
 
     async def elicit(
         self,
@@ -280,7 +291,9 @@ class Context:
         timeout: float | None = None,
     ) -> dict[str, Any]:
         """Ask the user to fill in a form; returns the ElicitResult (``action``, ``content``)."""
-        answers = await self.ask({key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout)
+        answers = await self.ask(
+            {key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout
+        )
         return answers[key]  # type: ignore[no-any-return]
 
     async def elicit_url(
@@ -333,4 +346,4 @@ class Context:
             raise ClientCapabilityError("a 2026-07-28 server cannot send requests to the client")
         if timeout is None:
             timeout = self.connection.server.client_request_timeout
-        await self.connection.request("ping", None, timeout=timeout)
+        await self._client_request("ping", None, timeout)

@@ -406,12 +406,45 @@ class Server:
 
     # -------------------------------------------------------------------- run
 
-    def run(self, transport: Literal["stdio"] = "stdio", *, loop: LoopName | None = None) -> None:
-        """Serve on stdio until stdin closes or a signal arrives (uvloop where available)."""
-        if transport != "stdio":
+    def run(
+        self,
+        transport: Literal["stdio", "http"] = "stdio",
+        *,
+        loop: LoopName | None = None,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        **http_options: Any,
+    ) -> None:
+        """Serve on stdio until stdin closes, or over HTTP until a signal arrives (uvloop where available).
+
+        ``transport="http"`` runs the built-in HTTP/1.1 server on ``host:port``
+        (loopback by default; the endpoint is ``/mcp``); further keyword
+        arguments are :class:`~mcpcore.transport.streamable.HttpOptions` fields.
+        """
+        if transport not in ("stdio", "http"):
             raise ValueError(f"unknown transport {transport!r}")
         _configure_default_logging()
+        if transport == "http":
+            run_loop(self.serve_http(host, port, **http_options), loop=loop)
+            return
         run_loop(self.serve_stdio(), loop=loop)
+
+    async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, **http_options: Any) -> None:
+        """Serve Streamable HTTP (both eras) on the built-in server until SIGINT/SIGTERM."""
+        from mcpcore.transport.http import serve_http
+        from mcpcore.transport.streamable import HttpOptions
+
+        await serve_http(self, host, port, options=HttpOptions(**http_options))
+
+    def asgi_app(self, **http_options: Any) -> Any:
+        """This server as an ASGI 3 application (uvicorn, hypercorn, granian; mountable in Starlette).
+
+        Keyword arguments are :class:`~mcpcore.transport.streamable.HttpOptions` fields.
+        """
+        from mcpcore.transport.asgi import AsgiApp
+        from mcpcore.transport.streamable import HttpOptions
+
+        return AsgiApp(self, HttpOptions(**http_options))
 
     async def serve_stdio(self) -> None:
         """Serve this process's stdin/stdout as one MCP connection (for use inside a running loop)."""

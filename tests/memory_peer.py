@@ -62,11 +62,18 @@ class MemoryPeer:
 
     def initialize(self, version: str = LEGACY_VERSION, capabilities: dict[str, Any] | None = None) -> Any:
         result = self.result(
-            "initialize", {"protocolVersion": version, "capabilities": capabilities or {}, "clientInfo": {"name": "m", "version": "0"}}
+            "initialize",
+            {
+                "protocolVersion": version,
+                "capabilities": capabilities or {},
+                "clientInfo": {"name": "m", "version": "0"},
+            },
         )
         self.connection.receive_frame(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
         return result
 
     @staticmethod
-    def modern(params: dict[str, Any] | None = None, capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
+    def modern(
+        params: dict[str, Any] | None = None, capabilities: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         return {**(params or {}), "_meta": modern_meta(capabilities)}

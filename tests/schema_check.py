@@ -74,7 +74,9 @@ def check(version: str, definition: str, instance: Any) -> None:
     """Raise ``AssertionError`` unless ``instance`` is a valid ``definition`` of ``version``."""
     errors = sorted(_validator(version, definition).iter_errors(instance), key=lambda e: list(e.path))
     if errors:
-        details = "; ".join(f"{'/'.join(map(str, e.path)) or '<root>'}: {e.message[:300]}" for e in errors[:5])
+        details = "; ".join(
+            f"{'/'.join(map(str, e.path)) or '<root>'}: {e.message[:300]}" for e in errors[:5]
+        )
         raise AssertionError(f"not a valid {version} {definition}: {details}\n{json.dumps(instance)[:2000]}")
 
 
@@ -95,13 +97,19 @@ def check_response(version: str, method: str | None, message: dict[str, Any]) ->
         envelope = "JSONRPCError" if has_definition(version, "JSONRPCError") else "JSONRPCErrorResponse"
         check(version, envelope, message)
         return
-    envelope = "JSONRPCResultResponse" if has_definition(version, "JSONRPCResultResponse") else "JSONRPCResponse"
+    envelope = (
+        "JSONRPCResultResponse" if has_definition(version, "JSONRPCResultResponse") else "JSONRPCResponse"
+    )
     check(version, envelope, message)
     result = message["result"]
     if method is None:
         return
     definition = RESULT_TYPES.get(method)
-    if version == MODERN_VERSION and isinstance(result, dict) and result.get("resultType") == "input_required":
+    if (
+        version == MODERN_VERSION
+        and isinstance(result, dict)
+        and result.get("resultType") == "input_required"
+    ):
         definition = "InputRequiredResult"
     if definition is not None:
         check(version, definition, result)

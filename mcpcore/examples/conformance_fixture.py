@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 
 from mcpcore import (
     ClientCapabilityError,
+    ClientRequestError,
     ConnectionClosedError,
+    Content,
     Context,
     RequestTimeoutError,
     RpcError,
@@ -40,7 +43,8 @@ PNG_BYTES = base64.b64decode(
 PNG = base64.b64encode(PNG_BYTES).decode("ascii")
 #: A minimal 44-byte PCM WAV header (no samples).
 WAV = base64.b64encode(
-    b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00D\xac\x00\x00\x88X\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00"
+    b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00D\xac\x00\x00"
+    b"\x88X\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00"
 ).decode("ascii")
 
 NO_ARGUMENTS: dict[str, Any] = {"type": "object", "properties": {}}
@@ -52,7 +56,10 @@ server = Server(
 )
 
 
-def _tool(name: str, description: str, **options: Any) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _tool(name: str, description: str, **options: Any) -> Callable[[F], F]:
     """Register a no-argument tool unless a schema is given (the suite checks every description)."""
     options.setdefault("input_schema", NO_ARGUMENTS)
     return server.tool(name, description=description, **options)
@@ -60,6 +67,10 @@ def _tool(name: str, description: str, **options: Any) -> Any:
 
 def _dump(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def _outcome(answer: dict[str, Any]) -> str:
+    return f"action={answer.get('action')}, content={_dump(answer.get('content', {}))}"
 
 
 def _legacy_failure(ctx: Context, exc: Exception) -> str:
@@ -72,28 +83,34 @@ def _legacy_failure(ctx: Context, exc: Exception) -> str:
     return f"The client request failed: {type(exc).__name__}: {exc}"
 
 
-_CLIENT_FAILURES = (ClientCapabilityError, RpcError, RequestTimeoutError, ConnectionClosedError)
+_CLIENT_FAILURES = (
+    ClientCapabilityError,
+    ClientRequestError,
+    RpcError,
+    RequestTimeoutError,
+    ConnectionClosedError,
+)
 
 # ====================================================================== tools (FIXTURE.md §4)
 
 
 @_tool("test_simple_text", "Tests simple text content response", run="loop")
-def simple_text() -> Any:
+def simple_text() -> list[Content]:
     return [text("This is a simple text response for testing.")]
 
 
 @_tool("test_image_content", "Tests image content response", run="loop")
-def image_content() -> Any:
+def image_content() -> list[Content]:
     return [image(PNG, "image/png")]
 
 
 @_tool("test_audio_content", "Tests audio content response", run="loop")
-def audio_content() -> Any:
+def audio_content() -> list[Content]:
     return [audio(WAV, "audio/wav")]
 
 
 @_tool("test_embedded_resource", "Tests embedded resource content response", run="loop")
-def embedded() -> Any:
+def embedded() -> list[Content]:
     return [
         embedded_resource(
             "test://embedded-resource", text="This is an embedded resource content.", mime_type="text/plain"
@@ -101,8 +118,12 @@ def embedded() -> Any:
     ]
 
 
-@_tool("test_multiple_content_types", "Tests response with multiple content types (text, image, resource)", run="loop")
-def multiple_content_types() -> Any:
+@_tool(
+    "test_multiple_content_types",
+    "Tests response with multiple content types (text, image, resource)",
+    run="loop",
+)
+def multiple_content_types() -> list[Content]:
     return [
         text("Multiple content types test:"),
         image(PNG, "image/png"),
@@ -115,7 +136,7 @@ def multiple_content_types() -> Any:
 
 
 @_tool("test_tool_with_logging", "Tests tool that emits log messages during execution")
-async def tool_with_logging(ctx: Context) -> Any:
+async def tool_with_logging(ctx: Context) -> list[Content]:
     await ctx.info("Tool execution started")
     await asyncio.sleep(0.05)
     await ctx.info("Tool processing data")
@@ -125,7 +146,7 @@ async def tool_with_logging(ctx: Context) -> Any:
 
 
 @_tool("test_tool_with_progress", "Tests tool that reports progress notifications")
-async def tool_with_progress(ctx: Context) -> Any:
+async def tool_with_progress(ctx: Context) -> list[Content]:
     await ctx.report_progress(0, 100, "Completed step 0 of 100")
     await asyncio.sleep(0.05)
     await ctx.report_progress(50, 100, "Completed step 50 of 100")
@@ -141,7 +162,7 @@ def error_handling() -> ToolResult:
 
 
 @_tool("test_reconnection", "Tests SSE stream reconnection: finishes after a short pause")
-async def reconnection() -> Any:
+async def reconnection() -> list[Content]:
     await asyncio.sleep(0.15)
     return [text("Reconnection test completed")]
 
@@ -155,7 +176,7 @@ async def reconnection() -> Any:
         "required": ["prompt"],
     },
 )
-async def sampling(prompt: str, ctx: Context) -> Any:
+async def sampling(prompt: str, ctx: Context) -> list[Content]:
     try:
         answer = await ctx.sample(prompt, 100)
     except _CLIENT_FAILURES as exc:
@@ -184,12 +205,12 @@ _USER_SCHEMA = {
         "required": ["message"],
     },
 )
-async def elicitation(message: str, ctx: Context) -> Any:
+async def elicitation(message: str, ctx: Context) -> list[Content]:
     try:
         answer = await ctx.elicit(message, _USER_SCHEMA)
     except _CLIENT_FAILURES as exc:
         return [text(_legacy_failure(ctx, exc))]
-    return [text(f"User response: action={answer.get('action')}, content={_dump(answer.get('content', {}))}")]
+    return [text(f"User response: {_outcome(answer)}")]
 
 
 _DEFAULTS_SCHEMA = {
@@ -211,14 +232,12 @@ _DEFAULTS_SCHEMA = {
 
 
 @_tool("test_elicitation_sep1034_defaults", "Tests elicitation with default values (SEP-1034)")
-async def elicitation_defaults(ctx: Context) -> Any:
+async def elicitation_defaults(ctx: Context) -> list[Content]:
     try:
         answer = await ctx.elicit("Please review and update the form fields with defaults", _DEFAULTS_SCHEMA)
     except _CLIENT_FAILURES as exc:
         return [text(_legacy_failure(ctx, exc))]
-    return [
-        text(f"Elicitation completed: action={answer.get('action')}, content={_dump(answer.get('content', {}))}")
-    ]
+    return [text(f"Elicitation completed: {_outcome(answer)}")]
 
 
 _ENUMS_SCHEMA = {
@@ -270,14 +289,12 @@ _ENUMS_SCHEMA = {
 
 
 @_tool("test_elicitation_sep1330_enums", "Tests elicitation with enum schema improvements (SEP-1330)")
-async def elicitation_enums(ctx: Context) -> Any:
+async def elicitation_enums(ctx: Context) -> list[Content]:
     try:
         answer = await ctx.elicit("Please select options from the enum fields", _ENUMS_SCHEMA)
     except _CLIENT_FAILURES as exc:
         return [text(_legacy_failure(ctx, exc))]
-    return [
-        text(f"Elicitation completed: action={answer.get('action')}, content={_dump(answer.get('content', {}))}")
-    ]
+    return [text(f"Elicitation completed: {_outcome(answer)}")]
 
 
 JSON_SCHEMA_2020_12 = {
@@ -314,11 +331,17 @@ JSON_SCHEMA_2020_12 = {
 def json_schema_tool(
     name: str | None = None,
     address: dict[str, Any] | None = None,
-    contactMethod: str | None = None,  # noqa: N803 - the property's wire name
+    contactMethod: str | None = None,
     phone: str | None = None,
     email: str | None = None,
-) -> Any:
-    arguments = {"name": name, "address": address, "contactMethod": contactMethod, "phone": phone, "email": email}
+) -> list[Content]:
+    arguments = {
+        "name": name,
+        "address": address,
+        "contactMethod": contactMethod,
+        "phone": phone,
+        "email": email,
+    }
     return [text(f"Received: {_dump({k: v for k, v in arguments.items() if v is not None})}")]
 
 
@@ -326,19 +349,19 @@ def json_schema_tool(
 
 
 @_tool("test_missing_capability", "Test tool requiring sampling")
-async def missing_capability(ctx: Context) -> Any:
+async def missing_capability(ctx: Context) -> list[Content]:
     ctx.require_client_capability({"sampling": {}})
     return [text("Success")]
 
 
 @_tool("test_trigger_tool_change", "Sends notifications/tools/list_changed to listeners", run="loop")
-def trigger_tool_change() -> Any:
+def trigger_tool_change() -> list[Content]:
     server.notify_list_changed("tools")
     return [text("Mutation triggered")]
 
 
 @_tool("test_trigger_prompt_change", "Sends notifications/prompts/list_changed to listeners", run="loop")
-def trigger_prompt_change() -> Any:
+def trigger_prompt_change() -> list[Content]:
     server.notify_list_changed("prompts")
     return [text("Mutation triggered")]
 
@@ -348,19 +371,19 @@ def trigger_prompt_change() -> Any:
     "Sends notifications/resources/updated for test://watched-resource to its subscribers",
     run="loop",
 )
-def trigger_resource_update() -> Any:
+def trigger_resource_update() -> list[Content]:
     server.resource_updated("test://watched-resource")
     return [text("Resource update triggered")]
 
 
 @_tool("test_streaming_elicitation", "Diagnostic tool validating response progress streams")
-async def streaming_elicitation(ctx: Context) -> Any:
+async def streaming_elicitation(ctx: Context) -> list[Content]:
     await ctx.report_progress(50, 100)
     return [text("Streaming complete")]
 
 
 @_tool("test_logging_tool", "Diagnostic logging validator tool")
-async def logging_tool(ctx: Context) -> Any:
+async def logging_tool(ctx: Context) -> list[Content]:
     await ctx.info("Diagnostic trace logging activated")
     return [text("Logging evaluated")]
 
@@ -370,12 +393,14 @@ async def logging_tool(ctx: Context) -> Any:
     "Echoes a region argument that HTTP clients mirror into the Mcp-Param-Region header",
     input_schema={
         "type": "object",
-        "properties": {"region": {"type": "string", "description": "A region name", "x-mcp-header": "Region"}},
+        "properties": {
+            "region": {"type": "string", "description": "A region name", "x-mcp-header": "Region"}
+        },
         "required": ["region"],
     },
     run="loop",
 )
-def x_mcp_header(region: str) -> Any:
+def x_mcp_header(region: str) -> list[Content]:
     return [text(f"Region: {region}")]
 
 
@@ -389,13 +414,13 @@ def _field(answer: dict[str, Any], name: str) -> Any:
 
 
 @_tool("test_input_required_result_elicitation", "MRTR: returns InputRequiredResult with elicitation request")
-async def mrtr_elicitation(ctx: Context) -> Any:
+async def mrtr_elicitation(ctx: Context) -> list[Content]:
     answer = await ctx.elicit(*_form("What is your name?", "name"), key="user_name")
     return [text(f"Hello, {_field(answer, 'name')}!")]
 
 
 @_tool("test_input_required_result_sampling", "MRTR: returns InputRequiredResult with sampling request")
-async def mrtr_sampling(ctx: Context) -> Any:
+async def mrtr_sampling(ctx: Context) -> list[Content]:
     answer = await ctx.sample("What is the capital of France?", 100, key="capital_question")
     content = answer.get("content")
     reply = content.get("text") if isinstance(content, dict) else None
@@ -403,14 +428,16 @@ async def mrtr_sampling(ctx: Context) -> Any:
 
 
 @_tool("test_input_required_result_list_roots", "MRTR: returns InputRequiredResult with roots/list request")
-async def mrtr_list_roots(ctx: Context) -> Any:
+async def mrtr_list_roots(ctx: Context) -> list[Content]:
     roots = await ctx.list_roots(key="client_roots")
     return [text(f"Found {len(roots)} root(s)")]
 
 
 @_tool("test_input_required_result_request_state", "MRTR: returns InputRequiredResult with requestState")
-async def mrtr_request_state(ctx: Context) -> Any:
-    answer = await ctx.elicit(*_form("Please confirm", "ok", "boolean"), key="confirm", state={"kind": "request-state"})
+async def mrtr_request_state(ctx: Context) -> list[Content]:
+    answer = await ctx.elicit(
+        *_form("Please confirm", "ok", "boolean"), key="confirm", state={"kind": "request-state"}
+    )
     state = ctx.request_state
     if ctx.modern and (not isinstance(state, dict) or state.get("kind") != "request-state"):
         return [text("state-missing: no requestState came back")]
@@ -423,7 +450,7 @@ async def mrtr_request_state(ctx: Context) -> Any:
     "test_input_required_result_multiple_inputs",
     "MRTR: returns InputRequiredResult with multiple input requests",
 )
-async def mrtr_multiple_inputs(ctx: Context) -> Any:
+async def mrtr_multiple_inputs(ctx: Context) -> list[Content]:
     from mcpcore import elicitation_request, roots_request, sampling_request
 
     answers = await ctx.ask(
@@ -437,15 +464,19 @@ async def mrtr_multiple_inputs(ctx: Context) -> Any:
     greeting = answers["greeting"].get("content")
     greeting_text = greeting.get("text") if isinstance(greeting, dict) else "Hello there!"
     roots = answers["client_roots"].get("roots") or []
-    return [text(f"Name: {_field(answers['user_name'], 'name')}; Greeting: {greeting_text}; Roots: {len(roots)}")]
+    return [
+        text(f"Name: {_field(answers['user_name'], 'name')}; Greeting: {greeting_text}; Roots: {len(roots)}")
+    ]
 
 
 @_tool("test_input_required_result_multi_round", "MRTR: multi-round InputRequiredResult workflow")
-async def mrtr_multi_round(ctx: Context) -> Any:
+async def mrtr_multi_round(ctx: Context) -> list[Content]:
     state = ctx.request_state if isinstance(ctx.request_state, dict) else {}
     name = state.get("name")
     if name is None:
-        first = await ctx.elicit(*_form("Step 1: What is your name?", "name"), key="step1", state={"round": 1})
+        first = await ctx.elicit(
+            *_form("Step 1: What is your name?", "name"), key="step1", state={"round": 1}
+        )
         name = _field(first, "name")
     second = await ctx.elicit(
         *_form("Step 2: What is your favorite color?", "color"), key="step2", state={"round": 2, "name": name}
@@ -454,13 +485,13 @@ async def mrtr_multi_round(ctx: Context) -> Any:
 
 
 @_tool("test_input_required_result_tampered_state", "MRTR: HMAC-signed requestState integrity test")
-async def mrtr_tampered_state(ctx: Context) -> Any:
+async def mrtr_tampered_state(ctx: Context) -> list[Content]:
     await ctx.elicit(*_form("Please confirm", "ok", "boolean"), key="confirm", state={"kind": "tamper-test"})
     return [text("integrity-ok: state verified")]
 
 
 @_tool("test_input_required_result_capabilities", "MRTR: respects client capabilities in inputRequests")
-async def mrtr_capabilities(ctx: Context) -> Any:
+async def mrtr_capabilities(ctx: Context) -> list[Content]:
     from mcpcore import elicitation_request, sampling_request
 
     declared = ctx.client_capabilities
@@ -523,7 +554,7 @@ def _complete_id(value: str) -> list[str]:
     run="loop",
     completions={"id": _complete_id},
 )
-def template_data(id: str) -> str:  # noqa: A002 - the template variable's name
+def template_data(id: str) -> str:
     return _dump({"id": id, "templateTest": True, "data": f"Data for ID: {id}"})
 
 
@@ -556,8 +587,12 @@ def prompt_with_arguments(arg1: str, arg2: str) -> str:
     return f"Prompt with arguments: arg1='{arg1}', arg2='{arg2}'"
 
 
-@server.prompt("test_prompt_with_embedded_resource", description="A prompt that includes an embedded resource", run="loop")
-def prompt_with_embedded_resource(resourceUri: str) -> Any:  # noqa: N803 - the argument's wire name
+@server.prompt(
+    "test_prompt_with_embedded_resource",
+    description="A prompt that includes an embedded resource",
+    run="loop",
+)
+def prompt_with_embedded_resource(resourceUri: str) -> list[Any]:
     """A prompt that includes an embedded resource.
 
     Args:
@@ -570,14 +605,18 @@ def prompt_with_embedded_resource(resourceUri: str) -> Any:  # noqa: N803 - the 
 
 
 @server.prompt("test_prompt_with_image", description="A prompt that includes an image", run="loop")
-def prompt_with_image() -> Any:
+def prompt_with_image() -> list[Any]:
     return [image(PNG, "image/png"), "Please analyze the image above."]
 
 
-@server.prompt("test_input_required_result_prompt", description="MRTR: prompt that requires elicitation input")
-async def mrtr_prompt(ctx: Context) -> Any:
+@server.prompt(
+    "test_input_required_result_prompt", description="MRTR: prompt that requires elicitation input"
+)
+async def mrtr_prompt(ctx: Context) -> str:
     try:
-        answer = await ctx.elicit(*_form("What context should the prompt use?", "context"), key="user_context")
+        answer = await ctx.elicit(
+            *_form("What context should the prompt use?", "context"), key="user_context"
+        )
     except _CLIENT_FAILURES as exc:
         return _legacy_failure(ctx, exc)
     return f"Prompt with context: {_field(answer, 'context')}"

@@ -130,7 +130,9 @@ def _result(value: Any) -> dict[str, Any]:
         completion["total"] = total
         completion["hasMore"] = value.has_more if value.has_more is not None else total > len(values)
         return {"completion": completion}
-    items = [str(item) for item in value] if isinstance(value, Iterable) and not isinstance(value, str) else []
+    items = (
+        [str(item) for item in value] if isinstance(value, Iterable) and not isinstance(value, str) else []
+    )
     return {
         "completion": {
             "values": items[:MAX_VALUES],

@@ -40,6 +40,7 @@ from mcpcore.errors import INTERNAL_ERROR, INVALID_PARAMS, MISSING_CLIENT_CAPABI
 __all__ = [
     "MRTR_METHODS",
     "ClientCapabilityError",
+    "ClientRequestError",
     "InputRequired",
     "StateSealer",
     "check_response",
@@ -58,7 +59,7 @@ _UNBOUND: Final = ("_meta", "inputResponses", "requestState")
 DEFAULT_STATE_TTL: Final = 600.0
 
 
-class InputRequired(RpcError):  # noqa: N818 - a control-flow signal, not an error
+class InputRequired(RpcError):
     """Raised (by ``Context.ask`` or a handler) to answer with an InputRequiredResult.
 
     It subclasses :class:`RpcError` only so that every layer that lets
@@ -76,6 +77,20 @@ class ClientCapabilityError(Exception):
     """A server-to-client request the client did not declare support for (legacy era; local error)."""
 
 
+class ClientRequestError(Exception):
+    """The client answered a server-to-client request with an error.
+
+    It is deliberately not an :class:`RpcError`: the client's code is not ours
+    to forward, so a tool that lets it escape answers ``isError: true`` and
+    any other handler -32603.
+    """
+
+    def __init__(self, method: str, error: RpcError) -> None:
+        super().__init__(f"the client answered {method} with error {error.code}: {error.message}")
+        self.method = method
+        self.error = error
+
+
 def missing_capability(capability: dict[str, Any]) -> RpcError:
     """-32021 MissingRequiredClientCapability, for a 2026-07-28 request."""
     name = ", ".join(capability)
@@ -91,7 +106,10 @@ def missing_capability(capability: dict[str, Any]) -> RpcError:
 
 def elicitation_request(message: str, requested_schema: dict[str, Any]) -> dict[str, Any]:
     """A form-mode ``elicitation/create`` request."""
-    return {"method": "elicitation/create", "params": {"message": message, "requestedSchema": requested_schema}}
+    return {
+        "method": "elicitation/create",
+        "params": {"message": message, "requestedSchema": requested_schema},
+    }
 
 
 def url_elicitation_request(message: str, url: str, elicitation_id: str | None = None) -> dict[str, Any]:
@@ -102,9 +120,7 @@ def url_elicitation_request(message: str, url: str, elicitation_id: str | None =
     return {"method": "elicitation/create", "params": params}
 
 
-def sampling_request(
-    messages: str | list[dict[str, Any]], max_tokens: int, **options: Any
-) -> dict[str, Any]:
+def sampling_request(messages: str | list[dict[str, Any]], max_tokens: int, **options: Any) -> dict[str, Any]:
     """A ``sampling/createMessage`` request; a string is one user text message."""
     if isinstance(messages, str):
         messages = [{"role": "user", "content": {"type": "text", "text": messages}}]
@@ -159,7 +175,9 @@ def check_response(key: str, request: dict[str, Any], response: Any) -> dict[str
     elif ok and method == "roots/list":
         ok = type(response.get("roots")) is list
     if not ok:
-        raise RpcError(INVALID_PARAMS, f"Invalid params: inputResponses[{key!r}] is not a valid answer to {method}")
+        raise RpcError(
+            INVALID_PARAMS, f"Invalid params: inputResponses[{key!r}] is not a valid answer to {method}"
+        )
     return response  # type: ignore[no-any-return]
 
 

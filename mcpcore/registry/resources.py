@@ -38,7 +38,7 @@ CacheScope = Literal["public", "private"]
 _COMMON: Final = frozenset({"name", "description", "mimeType", "annotations"})
 _V2025_06: Final = _COMMON | {"title", "_meta"}
 _V2025_11: Final = _V2025_06 | {"icons"}
-#: Which members of Resource (plus ``uri``/``size``) and ResourceTemplate (plus ``uriTemplate``) each version defines.
+#: Members of Resource (besides ``uri``/``size``) and ResourceTemplate (besides ``uriTemplate``) per version.
 _FIELDS: Final[dict[str, frozenset[str]]] = {
     versions.V2024_11_05: _COMMON,
     versions.V2025_03_26: _COMMON,

@@ -137,7 +137,7 @@ class Subscriptions:
     # ------------------------------------------------------- list_changed
 
     def list_changed(self, kind: str) -> None:
-        """Send ``notifications/<kind>/list_changed`` to legacy sessions and to listen streams asking for it."""
+        """Send ``notifications/<kind>/list_changed`` to legacy sessions and to listen streams that asked."""
         field_name, method = _KINDS[kind]
         for connection in list(self._server.connections):
             if connection.session.envelope is not None and not connection.closed:
@@ -150,10 +150,12 @@ class Subscriptions:
     # ------------------------------------------------------------- listen
 
     def listen(self, params: dict[str, Any], context: Context) -> Any:
-        """``subscriptions/listen`` (2026-07-28): acknowledge now, then stay open until cancelled or shutdown."""
+        """``subscriptions/listen`` (2026-07-28): acknowledge now; stay open until cancelled or shutdown."""
         wanted = params.get("notifications")
         if type(wanted) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: subscriptions/listen needs "notifications" as an object')
+            raise RpcError(
+                INVALID_PARAMS, 'Invalid params: subscriptions/listen needs "notifications" as an object'
+            )
         capabilities = self._server.capabilities
         honoured: dict[str, Any] = {}
         kinds = set()
@@ -165,7 +167,9 @@ class Subscriptions:
         requested_uris = wanted.get("resourceSubscriptions")
         if requested_uris is not None:
             if type(requested_uris) is not list or not all(type(uri) is str for uri in requested_uris):
-                raise RpcError(INVALID_PARAMS, 'Invalid params: "resourceSubscriptions" must be a list of URIs')
+                raise RpcError(
+                    INVALID_PARAMS, 'Invalid params: "resourceSubscriptions" must be a list of URIs'
+                )
             if "resources" in capabilities and requested_uris:
                 uris = frozenset(requested_uris)
                 honoured["resourceSubscriptions"] = list(requested_uris)

@@ -25,12 +25,15 @@ from typing import Any, Final
 
 from mcpcore.errors import HEADER_MISMATCH, RpcError
 
-__all__ = ["check_headers", "decode_value", "encode_value", "header_params"]
+__all__ = ["NAME_FIELDS", "ParamHeaders", "check_headers", "decode_value", "encode_value", "header_params"]
 
 _PREFIX: Final = "=?base64?"
 _SUFFIX: Final = "?="
 _TCHAR: Final = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _MAX_SAFE_INTEGER: Final = 2**53 - 1
+
+#: ``{lower-case header suffix: (argument path, declared type)}``
+ParamHeaders = dict[str, tuple[tuple[str, ...], str]]
 
 #: Methods whose ``Mcp-Name`` mirrors a body field, and which field.
 NAME_FIELDS: Final[dict[str, str]] = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
@@ -68,14 +71,18 @@ def decode_value(header: str) -> str:
     return header
 
 
-def header_params(schema: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], str]]:
+def _visible(value: str) -> bool:
+    return all(0x20 <= ord(char) <= 0x7E or char == "\t" for char in value)
+
+
+def header_params(schema: Mapping[str, Any]) -> ParamHeaders:
     """``{lower-case header suffix: (argument path, declared type)}`` for a tool's input schema.
 
     Only annotations reachable through ``properties`` count, on ``string``,
     ``integer`` or ``boolean`` properties, with a token name that is unique
     case-insensitively; anything else is not enforced.
     """
-    found: dict[str, tuple[tuple[str, ...], str]] = {}
+    found: ParamHeaders = {}
     duplicate: set[str] = set()
 
     def walk(node: Mapping[str, Any], path: tuple[str, ...]) -> None:
@@ -132,12 +139,12 @@ def _same(header_text: str, value: Any, kind: str) -> bool:
 def check_headers(
     headers: Mapping[str, str],
     msg: Mapping[str, Any],
-    tool_schema: Callable[[str], Mapping[str, Any] | None] | None = None,
+    tool_params: Callable[[str], ParamHeaders | None] | None = None,
 ) -> RpcError | None:
     """Check a modern POST's headers against its body (``MCP-Protocol-Version`` excepted).
 
-    ``headers`` has lower-case names and OWS-trimmed values. ``tool_schema``
-    returns a tool's input schema by name, for ``Mcp-Param-*`` checks.
+    ``headers`` has lower-case names and OWS-trimmed values. ``tool_params``
+    returns a tool's :func:`header_params` by tool name, for ``Mcp-Param-*`` checks.
     """
     method = msg.get("method")
     header_method = headers.get("mcp-method")
@@ -161,22 +168,24 @@ def check_headers(
                 return _mismatch(f"Mcp-Name: {exc}")
             if decoded != body_name:
                 return _mismatch(f"Mcp-Name header {header_name!r} does not match body {field} {body_name!r}")
-    if method == "tools/call" and tool_schema is not None:
+    if method == "tools/call" and tool_params is not None:
         name = params.get("name")
-        schema = tool_schema(name) if type(name) is str else None
-        if schema is not None:
-            return _check_params(headers, params.get("arguments"), schema)
+        declared = tool_params(name) if type(name) is str else None
+        if declared:
+            return _check_params(headers, params.get("arguments"), declared)
     return None
 
 
-def _check_params(headers: Mapping[str, str], arguments: Any, schema: Mapping[str, Any]) -> RpcError | None:
-    for suffix, (path, kind) in header_params(schema).items():
+def _check_params(headers: Mapping[str, str], arguments: Any, declared: ParamHeaders) -> RpcError | None:
+    for suffix, (path, kind) in declared.items():
         value = _lookup(arguments, path)
         header = headers.get("mcp-param-" + suffix)
         if value is None:
             continue  # omitted or null: the header is not expected
         if header is None:
             return _mismatch(f"missing Mcp-Param-{suffix} header")
+        if not _visible(header):
+            return _mismatch(f"Mcp-Param-{suffix} header holds characters not allowed in a header value")
         try:
             text = decode_value(header)
         except ValueError as exc:

@@ -45,7 +45,13 @@ def serve_client(
         message = peer.recv()
         if "method" in message and "id" in message:
             asked.append(message)
-            peer.send({"jsonrpc": "2.0", "id": message["id"], "result": answer(message["method"], message["params"])})
+            peer.send(
+                {
+                    "jsonrpc": "2.0",
+                    "id": message["id"],
+                    "result": answer(message["method"], message["params"]),
+                }
+            )
         elif "method" in message:
             peer.notifications.append(message)
         elif message.get("id") == request_id:
@@ -145,7 +151,9 @@ def test_logging_respects_set_level(legacy: SchemaCheckedPeer) -> None:
 
 @pytest.mark.parametrize("token", [7, "tok"])
 def test_progress_echoes_the_token(legacy: SchemaCheckedPeer, token: Any) -> None:
-    reply = legacy.request("tools/call", {"name": "test_tool_with_progress", "_meta": {"progressToken": token}})
+    reply = legacy.request(
+        "tools/call", {"name": "test_tool_with_progress", "_meta": {"progressToken": token}}
+    )
     progress = [n["params"] for n in legacy.notifications if n["method"] == "notifications/progress"]
     assert [p["progress"] for p in progress] == [0, 50, 100]
     assert all(p["progressToken"] == token and p["total"] == 100 for p in progress)
@@ -157,7 +165,11 @@ def test_sampling_goes_to_the_client(legacy: SchemaCheckedPeer) -> None:
     reply, asked = serve_client(
         legacy,
         request_id,
-        lambda method, params: {"role": "assistant", "content": {"type": "text", "text": "Hello"}, "model": "m"},
+        lambda method, params: {
+            "role": "assistant",
+            "content": {"type": "text", "text": "Hello"},
+            "model": "m",
+        },
     )
     assert [a["method"] for a in asked] == ["sampling/createMessage"]
     assert asked[0]["params"] == {
@@ -169,14 +181,22 @@ def test_sampling_goes_to_the_client(legacy: SchemaCheckedPeer) -> None:
 
 def test_elicitation_tools(legacy: SchemaCheckedPeer) -> None:
     content = {"username": "testuser", "email": "test@example.com"}
-    request_id = legacy.send_request("tools/call", {"name": "test_elicitation", "arguments": {"message": "Who?"}})
+    request_id = legacy.send_request(
+        "tools/call", {"name": "test_elicitation", "arguments": {"message": "Who?"}}
+    )
     reply, asked = serve_client(legacy, request_id, lambda m, p: {"action": "accept", "content": content})
     assert asked[0]["params"]["message"] == "Who?"
     assert asked[0]["params"]["requestedSchema"]["required"] == ["username", "email"]
-    assert text_of(reply) == 'User response: action=accept, content={"username":"testuser","email":"test@example.com"}'
+    assert (
+        text_of(reply)
+        == 'User response: action=accept, content={"username":"testuser","email":"test@example.com"}'
+    )
     for tool, fields in (
         ("test_elicitation_sep1034_defaults", {"name", "age", "score", "status", "verified"}),
-        ("test_elicitation_sep1330_enums", {"untitledSingle", "titledSingle", "legacyEnum", "untitledMulti", "titledMulti"}),
+        (
+            "test_elicitation_sep1330_enums",
+            {"untitledSingle", "titledSingle", "legacyEnum", "untitledMulti", "titledMulti"},
+        ),
     ):
         request_id = legacy.send_request("tools/call", {"name": tool})
         reply, asked = serve_client(legacy, request_id, lambda m, p: {"action": "decline"})
@@ -195,7 +215,9 @@ def test_server_requests_need_the_client_capability(fixture: SchemaCheckedPeer) 
 def test_legacy_multi_round_tool_asks_twice(legacy: SchemaCheckedPeer) -> None:
     answers = iter([{"name": "Ada"}, {"color": "green"}])
     request_id = legacy.send_request("tools/call", {"name": "test_input_required_result_multi_round"})
-    reply, asked = serve_client(legacy, request_id, lambda m, p: {"action": "accept", "content": next(answers)})
+    reply, asked = serve_client(
+        legacy, request_id, lambda m, p: {"action": "accept", "content": next(answers)}
+    )
     assert len(asked) == 2
     assert text_of(reply) == "Multi-round complete for Ada who likes green"
 
@@ -210,13 +232,21 @@ def test_legacy_multiple_inputs_are_requested_concurrently(legacy: SchemaChecked
 
     request_id = legacy.send_request("tools/call", {"name": "test_input_required_result_multiple_inputs"})
     reply, asked = serve_client(legacy, request_id, answer)
-    assert sorted(a["method"] for a in asked) == ["elicitation/create", "roots/list", "sampling/createMessage"]
+    assert sorted(a["method"] for a in asked) == [
+        "elicitation/create",
+        "roots/list",
+        "sampling/createMessage",
+    ]
     assert text_of(reply) == "Name: Ada; Greeting: Hey; Roots: 2"
 
 
 def test_resources(legacy: SchemaCheckedPeer) -> None:
     listed = legacy.result("resources/list")["resources"]
-    assert [r["uri"] for r in listed] == ["test://static-text", "test://static-binary", "test://watched-resource"]
+    assert [r["uri"] for r in listed] == [
+        "test://static-text",
+        "test://static-binary",
+        "test://watched-resource",
+    ]
     assert legacy.result("resources/templates/list")["resourceTemplates"] == [
         {
             "uriTemplate": "test://template/{id}/data",
@@ -245,7 +275,9 @@ def test_subscribe_and_unsubscribe(legacy: SchemaCheckedPeer) -> None:
     assert legacy.result("resources/subscribe", {"uri": uri}) == {}
     legacy.call("test_trigger_resource_update")
     updates = [n for n in legacy.notifications if n["method"] == "notifications/resources/updated"]
-    assert updates == [{"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": uri}}]
+    assert updates == [
+        {"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": uri}}
+    ]
     assert legacy.result("resources/unsubscribe", {"uri": uri}) == {}
     request_id = legacy.send_request("tools/call", {"name": "test_trigger_resource_update"})
     assert legacy.recv()["id"] == request_id  # no update any more
@@ -264,18 +296,27 @@ def test_prompts(legacy: SchemaCheckedPeer) -> None:
         {"name": "arg2", "description": "Second test argument", "required": True},
     ]
     simple = legacy.result("prompts/get", {"name": "test_simple_prompt"})["messages"]
-    assert simple == [{"role": "user", "content": {"type": "text", "text": "This is a simple prompt for testing."}}]
+    assert simple == [
+        {"role": "user", "content": {"type": "text", "text": "This is a simple prompt for testing."}}
+    ]
     args = legacy.result(
-        "prompts/get", {"name": "test_prompt_with_arguments", "arguments": {"arg1": "testValue1", "arg2": "testValue2"}}
+        "prompts/get",
+        {"name": "test_prompt_with_arguments", "arguments": {"arg1": "testValue1", "arg2": "testValue2"}},
     )
-    assert args["messages"][0]["content"]["text"] == "Prompt with arguments: arg1='testValue1', arg2='testValue2'"
+    assert (
+        args["messages"][0]["content"]["text"]
+        == "Prompt with arguments: arg1='testValue1', arg2='testValue2'"
+    )
     embedded = legacy.result(
-        "prompts/get", {"name": "test_prompt_with_embedded_resource", "arguments": {"resourceUri": "test://x"}}
+        "prompts/get",
+        {"name": "test_prompt_with_embedded_resource", "arguments": {"resourceUri": "test://x"}},
     )
     assert embedded["messages"][0]["content"]["resource"]["uri"] == "test://x"
     image = legacy.result("prompts/get", {"name": "test_prompt_with_image"})["messages"][0]["content"]
     assert image["type"] == "image" and image["data"]
-    missing = legacy.request("prompts/get", {"name": "test_prompt_with_arguments", "arguments": {"arg1": "x"}})
+    missing = legacy.request(
+        "prompts/get", {"name": "test_prompt_with_arguments", "arguments": {"arg1": "x"}}
+    )
     assert missing["error"]["code"] == -32602 and "arg2" in missing["error"]["message"]
     assert legacy.request("prompts/get", {"name": "nope"})["error"]["code"] == -32602
 
@@ -317,7 +358,9 @@ def test_discover_and_cacheable_lists(fixture: SchemaCheckedPeer) -> None:
     assert discovered["_meta"][SERVER_INFO]["name"] == "mcp-conformance-test-server"
     for method in ("tools/list", "prompts/list", "resources/list", "resources/templates/list"):
         result = fixture.result(method, {"_meta": modern_meta()})
-        assert result["resultType"] == "complete" and result["ttlMs"] == 0 and result["cacheScope"] == "private"
+        assert (
+            result["resultType"] == "complete" and result["ttlMs"] == 0 and result["cacheScope"] == "private"
+        )
     read = fixture.result("resources/read", {"uri": "test://static-text", "_meta": modern_meta()})
     assert read["ttlMs"] == 0 and read["cacheScope"] == "private" and read["resultType"] == "complete"
 
@@ -327,7 +370,9 @@ def test_modern_resource_not_found_is_invalid_params(fixture: SchemaCheckedPeer)
     assert error["code"] == -32602 and error["data"] == {"uri": "test://nope"}
 
 
-@pytest.mark.parametrize("method", ["ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"])
+@pytest.mark.parametrize(
+    "method", ["ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"]
+)
 def test_removed_methods(fixture: SchemaCheckedPeer, method: str) -> None:
     reply = fixture.request(method, {"uri": "test://static-text", "level": "info", "_meta": modern_meta()})
     assert reply["error"]["code"] == -32601
@@ -370,7 +415,7 @@ def test_modern_progress(fixture: SchemaCheckedPeer) -> None:
 
 
 @pytest.mark.parametrize(
-    ("tool", "key", "method", "answer", "expected"),
+    "case",
     [
         (
             "test_input_required_result_elicitation",
@@ -395,9 +440,8 @@ def test_modern_progress(fixture: SchemaCheckedPeer) -> None:
         ),
     ],
 )
-def test_input_required_round_trip(
-    fixture: SchemaCheckedPeer, tool: str, key: str, method: str, answer: Any, expected: str
-) -> None:
+def test_input_required_round_trip(fixture: SchemaCheckedPeer, case: tuple[str, str, str, Any, str]) -> None:
+    tool, key, method, answer, expected = case
     first = modern_call(fixture, tool)["result"]
     assert first["resultType"] == "input_required"
     assert list(first["inputRequests"]) == [key] and first["inputRequests"][key]["method"] == method
@@ -412,7 +456,9 @@ def test_request_state_round_trip(fixture: SchemaCheckedPeer) -> None:
     state = first["requestState"]
     assert isinstance(state, str) and "confirm" in first["inputRequests"]
     answer = {"confirm": {"action": "accept", "content": {"ok": True}}}
-    done = modern_call(fixture, "test_input_required_result_request_state", inputResponses=answer, requestState=state)
+    done = modern_call(
+        fixture, "test_input_required_result_request_state", inputResponses=answer, requestState=state
+    )
     assert "state-ok" in text_of(done)
 
 
@@ -463,9 +509,13 @@ def test_tampered_or_misdirected_state_is_rejected(fixture: SchemaCheckedPeer) -
     answer = {"confirm": {"action": "accept", "content": {"ok": True}}}
     tampered = modern_call(fixture, tool, inputResponses=answer, requestState=state + "-TAMPERED")
     assert tampered["error"]["code"] == -32602
-    other = modern_call(fixture, "test_input_required_result_request_state", inputResponses=answer, requestState=state)
+    other = modern_call(
+        fixture, "test_input_required_result_request_state", inputResponses=answer, requestState=state
+    )
     assert other["error"]["code"] == -32602 and "different request" in other["error"]["message"]
-    assert text_of(modern_call(fixture, tool, inputResponses=answer, requestState=state)).startswith("integrity-ok")
+    assert text_of(modern_call(fixture, tool, inputResponses=answer, requestState=state)).startswith(
+        "integrity-ok"
+    )
 
 
 def test_only_declared_capabilities_are_asked_for(fixture: SchemaCheckedPeer) -> None:
@@ -503,7 +553,10 @@ def test_listen_stream(fixture: SchemaCheckedPeer) -> None:
     meta = modern_meta()
     listen_id = fixture.send_request(
         "subscriptions/listen",
-        {"notifications": {"toolsListChanged": True, "resourceSubscriptions": ["test://watched-resource"]}, "_meta": meta},
+        {
+            "notifications": {"toolsListChanged": True, "resourceSubscriptions": ["test://watched-resource"]},
+            "_meta": meta,
+        },
     )
     ack = fixture.recv()
     assert ack["method"] == "notifications/subscriptions/acknowledged"

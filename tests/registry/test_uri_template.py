@@ -96,7 +96,9 @@ def test_variables_in_order_without_duplicates() -> None:
     assert not UriTemplate("x://fixed").is_template
 
 
-@pytest.mark.parametrize("bad", ["x://{a", "x://a}", "x://{}", "x://{a b}", "x://{=a}", "x://{a:0}", "x://{a:x}"])
+@pytest.mark.parametrize(
+    "bad", ["x://{a", "x://a}", "x://{}", "x://{a b}", "x://{=a}", "x://{a:0}", "x://{a:x}"]
+)
 def test_bad_templates_are_refused(bad: str) -> None:
     with pytest.raises(UriTemplateError):
         UriTemplate(bad)

@@ -1,0 +1,416 @@
+"""The built-in HTTP/1.1 server: an asyncio ``Protocol`` (uvloop where available), no dependencies.
+
+Bytes only move here; :class:`~mcpcore.transport.streamable.StreamableHTTP`
+decides what they mean. Per TCP connection:
+
+* :class:`~mcpcore.wire.http11.RequestParser` frames requests; pipelined
+  requests wait in a short queue and are answered strictly in order (the
+  queue is bounded: past it, reading pauses);
+* a response is one ``transport.write`` (head and body joined); a stream
+  (SSE) uses chunked transfer coding so the connection can be kept alive;
+* a malformed request gets its 4xx/5xx with a JSON-RPC error body and the
+  connection is closed, the server keeps serving everyone else;
+* slowloris guard: a request must arrive completely within
+  ``request_timeout`` seconds of its first byte (else 408 and close); an idle
+  keep-alive connection is closed after ``keepalive_timeout`` seconds. One
+  sweep timer per server checks every connection, so no timer is created per
+  request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import orjson
+
+from mcpcore.transport.streamable import JSON_HEADERS, Headers, HttpOptions, ModernConnection, StreamableHTTP
+from mcpcore.wire.http11 import BadRequest, ExpectContinue, Request, RequestParser, status_line
+
+if TYPE_CHECKING:
+    from mcpcore.server import Server
+
+__all__ = ["HttpServer", "ServerLimits", "serve_http", "start_http"]
+
+_log = logging.getLogger("mcpcore.http")
+
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+_JSON_200: Final = status_line(200) + b"content-type: application/json\r\ncontent-length: "
+_CHUNKED: Final = b"transfer-encoding: chunked\r\n"
+_CLOSE: Final = b"connection: close\r\n"
+_END_CHUNKS: Final = b"0\r\n\r\n"
+_MAX_PIPELINED: Final = 32
+
+
+@dataclass(slots=True)
+class ServerLimits:
+    """Connection-level limits of the built-in server."""
+
+    #: Seconds a request may take to arrive completely once its first byte came (slowloris guard).
+    request_timeout: float = 30.0
+    #: Seconds an idle keep-alive connection stays open.
+    keepalive_timeout: float = 75.0
+    #: Concurrent TCP connections; past it new ones are closed at once.
+    max_connections: int = 10_000
+
+
+class _Exchange:
+    """One request's response on a TCP connection."""
+
+    __slots__ = ("chunked", "closed", "keep_alive", "on_close", "protocol")
+
+    def __init__(self, protocol: HttpProtocol, keep_alive: bool, chunked: bool) -> None:
+        self.protocol = protocol
+        self.keep_alive = keep_alive
+        self.chunked = chunked
+        self.closed = False
+        self.on_close: Callable[[], None] | None = None
+
+    def respond(self, status: int, headers: Headers, body: bytes) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.on_close = None
+        transport = self.protocol.transport
+        if transport is None:
+            return
+        if status == 200 and headers is JSON_HEADERS and self.keep_alive:
+            transport.write(b"%s%d\r\n\r\n%s" % (_JSON_200, len(body), body))
+        else:
+            parts = [status_line(status)]
+            for name, value in headers:
+                parts.append(b"%s: %s\r\n" % (name, value))
+            parts.append(b"content-length: %d\r\n" % len(body))
+            if not self.keep_alive:
+                parts.append(_CLOSE)
+            parts.append(b"\r\n")
+            parts.append(body)
+            transport.write(b"".join(parts))
+        self.protocol.response_done(self)
+
+    def start_stream(self, status: int, headers: Headers) -> None:
+        transport = self.protocol.transport
+        if self.closed or transport is None:
+            return
+        parts = [status_line(status)]
+        for name, value in headers:
+            parts.append(b"%s: %s\r\n" % (name, value))
+        if self.chunked:
+            parts.append(_CHUNKED)
+        if not self.keep_alive:
+            parts.append(_CLOSE)
+        parts.append(b"\r\n")
+        transport.write(b"".join(parts))
+
+    def send(self, data: bytes) -> None:
+        transport = self.protocol.transport
+        if self.closed or transport is None or not data:
+            return
+        if self.chunked:
+            transport.write(b"%x\r\n%s\r\n" % (len(data), data))
+        else:
+            transport.write(data)
+
+    def end(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.on_close = None
+        transport = self.protocol.transport
+        if transport is not None and self.chunked:
+            transport.write(_END_CHUNKS)
+        self.protocol.response_done(self)
+
+    def client_gone(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        callback, self.on_close = self.on_close, None
+        if callback is not None:
+            try:
+                callback()
+            except Exception:
+                _log.exception("stream close callback failed")
+
+
+class HttpProtocol(asyncio.Protocol):
+    """One TCP connection to the built-in server."""
+
+    def __init__(self, owner: HttpServer) -> None:
+        self.owner = owner
+        self.endpoint = owner.endpoint
+        options = owner.endpoint.options
+        self.parser = RequestParser(
+            max_head_bytes=options.max_head_bytes,
+            max_headers=options.max_headers,
+            max_body_bytes=options.max_body_bytes,
+        )
+        self.transport: asyncio.Transport | None = None
+        self.current: _Exchange | None = None
+        self.queue: deque[Request] = deque()
+        self.modern: ModernConnection | None = None
+        self.reading_paused = False
+        self.writing_paused = False
+        #: monotonic time when a partial request started arriving (None: none pending).
+        self.partial_since: float | None = None
+        #: monotonic time since the connection has had nothing to do (None: busy).
+        self.idle_since: float | None = time.monotonic()
+
+    # -------------------------------------------------------------- asyncio
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        owner = self.owner
+        if len(owner.protocols) >= owner.limits.max_connections:
+            _log.warning("connection limit (%d) reached: refusing a connection", owner.limits.max_connections)
+            transport.close()
+            self.transport = None
+            return
+        owner.protocols.add(self)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.owner.protocols.discard(self)
+        self.transport = None
+        self.queue.clear()
+        current, self.current = self.current, None
+        if current is not None:
+            current.client_gone()
+        if self.modern is not None:
+            self.modern.close()
+            self.modern = None
+
+    def data_received(self, data: bytes) -> None:
+        events = self.parser.feed(data)
+        for event in events:
+            if type(event) is Request:
+                if self.current is None and not self.queue:
+                    self._serve(event)
+                else:
+                    self.queue.append(event)
+                    if len(self.queue) >= _MAX_PIPELINED:
+                        self._pause_reading()
+            elif type(event) is ExpectContinue:
+                if self.current is None and self.transport is not None:
+                    self.transport.write(_CONTINUE)
+            else:
+                assert type(event) is BadRequest
+                self._bad_request(event)
+                return
+        if self.parser.idle:
+            self.partial_since = None
+        elif self.partial_since is None:
+            self.partial_since = time.monotonic()
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+        self._pause_reading()
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        self._resume_reading()
+
+    # ------------------------------------------------------------- requests
+
+    def _serve(self, request: Request) -> None:
+        self.idle_since = None
+        keep_alive = request.keep_alive and not self.owner.closing
+        exchange = _Exchange(self, keep_alive, chunked=request.http_version == "1.1")
+        self.current = exchange
+        modern = self.modern
+        if modern is None:
+            modern = self.modern = ModernConnection(self.endpoint.server)
+        try:
+            self.endpoint.handle(request, exchange, modern)
+        except Exception:
+            _log.exception("unhandled error serving %s %s", request.method, request.path)
+            if not exchange.closed:
+                exchange.keep_alive = False
+                exchange.respond(
+                    500,
+                    JSON_HEADERS,
+                    orjson.dumps(
+                        {"jsonrpc": "2.0", "id": None, "error": {"code": -32603, "message": "Internal error"}}
+                    ),
+                )
+
+    def response_done(self, exchange: _Exchange) -> None:
+        if exchange is not self.current:
+            return
+        self.current = None
+        transport = self.transport
+        if transport is None:
+            return
+        if not exchange.keep_alive:
+            transport.close()
+            return
+        if self.queue:
+            self._serve(self.queue.popleft())
+            if len(self.queue) < _MAX_PIPELINED // 2:
+                self._resume_reading()
+        else:
+            self.idle_since = time.monotonic()
+
+    def _bad_request(self, event: BadRequest) -> None:
+        body = orjson.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": None,
+                "error": {"code": -32600, "message": f"Bad request: {event.reason}"},
+            }
+        )
+        self._fail(event.status, body)
+
+    def _fail(self, status: int, body: bytes) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        if self.current is None:
+            head = b"%scontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % (
+                status_line(status),
+                len(body),
+            )
+            transport.write(head + body)
+        transport.close()
+
+    def _pause_reading(self) -> None:
+        if not self.reading_paused and self.transport is not None:
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self.reading_paused and not self.writing_paused and self.transport is not None:
+            self.reading_paused = False
+            self.transport.resume_reading()
+
+    # ---------------------------------------------------------------- sweep
+
+    def sweep(self, now: float, limits: ServerLimits) -> None:
+        """Close connections that trickle a request or idle too long (called by the server's timer)."""
+        if self.partial_since is not None and now - self.partial_since > limits.request_timeout:
+            _log.info("request not received within %.0f s: closing", limits.request_timeout)
+            body = orjson.dumps(
+                {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Request timeout"}}
+            )
+            self.partial_since = None
+            self._fail(408, body)
+        elif (
+            self.idle_since is not None
+            and self.current is None
+            and now - self.idle_since > limits.keepalive_timeout
+            and self.transport is not None
+        ):
+            self.transport.close()
+
+
+class HttpServer:
+    """A listening built-in server (use :func:`start_http`)."""
+
+    def __init__(self, endpoint: StreamableHTTP, limits: ServerLimits) -> None:
+        self.endpoint = endpoint
+        self.limits = limits
+        self.protocols: set[HttpProtocol] = set()
+        self.closing = False
+        self.server: asyncio.Server | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.sockets[0].getsockname()[1])
+
+    @property
+    def host(self) -> str:
+        assert self.server is not None
+        return str(self.server.sockets[0].getsockname()[0])
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        for protocol in list(self.protocols):
+            protocol.sweep(now, self.limits)
+        self._arm_sweep()
+
+    def _arm_sweep(self) -> None:
+        if not self.closing:
+            self._sweeper = asyncio.get_running_loop().call_later(1.0, self._sweep)
+
+    async def close(self) -> None:
+        """Stop accepting, end sessions (running handlers get the server's grace), close connections."""
+        if self.closing:
+            return
+        self.closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self.server is not None:
+            self.server.close()
+        await self.endpoint.close()
+        for protocol in list(self.protocols):
+            if protocol.transport is not None:
+                if protocol.current is not None:
+                    protocol.current.client_gone()
+                protocol.transport.close()
+        if self.server is not None:
+            await self.server.wait_closed()
+
+
+async def start_http(
+    server: Server,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    options: HttpOptions | None = None,
+    limits: ServerLimits | None = None,
+    sock: socket.socket | None = None,
+) -> HttpServer:
+    """Start serving ``server`` over HTTP (inside a running loop); returns once listening."""
+    options = options or HttpOptions()
+    if options.allowed_hosts == HttpOptions().allowed_hosts and host not in ("127.0.0.1", "localhost", "::1"):
+        _log.warning(
+            "listening on %s with the loopback Host allow-list: set allowed_hosts to the names clients use",
+            host,
+        )
+    endpoint = StreamableHTTP(server, options)
+    http = HttpServer(endpoint, limits or ServerLimits())
+    loop = asyncio.get_running_loop()
+    if sock is not None:
+        http.server = await loop.create_server(lambda: HttpProtocol(http), sock=sock, backlog=2048)
+    else:
+        http.server = await loop.create_server(lambda: HttpProtocol(http), host, port, backlog=2048)
+    http._arm_sweep()
+    return http
+
+
+async def serve_http(
+    server: Server,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    options: HttpOptions | None = None,
+    limits: ServerLimits | None = None,
+    ready: Callable[[HttpServer], Any] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM, then shut down gracefully."""
+    http = await start_http(server, host, port, options=options, limits=limits)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    _log.info("serving MCP on http://%s:%d%s", http.host, http.port, http.endpoint.options.path)
+    if ready is not None:
+        ready(http)
+    try:
+        await stop.wait()
+    finally:
+        await http.close()
