@@ -153,13 +153,15 @@ class Server:
         icons: list[dict[str, Any]] | None = None,
         meta: dict[str, Any] | None = None,
         run: RunMode | None = None,
+        timeout: float | None = None,
     ) -> Callable[[F], F]:
         """Register the decorated function as a tool and return it unchanged.
 
         Schemas come from the type hints and docstring unless given. ``run``
         says where the tool executes: ``"loop"`` (default for ``async def``;
         a plain function with ``"loop"`` is called inline and must not block)
-        or ``"thread"`` (default for plain functions).
+        or ``"thread"`` (default for plain functions). ``timeout`` (seconds)
+        answers a call that runs longer with an ``isError`` result.
         """
 
         def register(fn: F) -> F:
@@ -174,6 +176,7 @@ class Server:
                 icons=icons,
                 meta=meta,
                 run=run,
+                timeout=timeout,
             )
             return fn
 

@@ -23,7 +23,7 @@ import contextvars
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -84,6 +84,8 @@ class Tool:
     output_validator: CompiledSchema | None
     run: RunMode
     definition: dict[str, Any]
+    #: Seconds a call may take before it is answered as a timed-out error result (None: no limit).
+    timeout: float | None = None
 
     @property
     def inline(self) -> bool:
@@ -139,12 +141,17 @@ class ToolRegistry:
         icons: list[dict[str, Any]] | None = None,
         meta: dict[str, Any] | None = None,
         run: RunMode | None = None,
+        timeout: float | None = None,
     ) -> Tool:
         """Register ``fn`` as a tool; schemas are derived from its signature unless given.
 
-        Raises ``ValueError`` for a bad or duplicate name, an invalid schema or
-        an impossible ``run`` mode, and ``TypeError`` for a signature that
-        cannot be described as JSON Schema.
+        ``timeout`` bounds a call's run time: past it the call is answered as
+        an ``isError`` result and an async tool is cancelled (a thread cannot
+        be stopped: a timed-out sync tool keeps its worker until it returns).
+
+        Raises ``ValueError`` for a bad or duplicate name, an invalid schema,
+        an impossible ``run`` mode or a timeout on an inline tool, and
+        ``TypeError`` for a signature that cannot be described as JSON Schema.
         """
         tool_name = name if name is not None else fn.__name__
         if not _TOOL_NAME.fullmatch(tool_name):
@@ -161,6 +168,13 @@ class ToolRegistry:
         mode: RunMode = run if run is not None else ("loop" if signature.is_async else "thread")
         if mode == "thread" and signature.is_async:
             raise ValueError(f"tool {tool_name!r} is async: it runs on the loop, not in a thread")
+        if timeout is not None:
+            if timeout <= 0:
+                raise ValueError(f"tool {tool_name!r}: timeout must be positive")
+            if mode == "loop" and not signature.is_async:
+                raise ValueError(
+                    f"tool {tool_name!r} runs inline on the loop, where no timeout can interrupt it"
+                )
         definition: dict[str, Any] = {"name": tool_name}
         if title is not None:
             definition["title"] = title
@@ -188,6 +202,7 @@ class ToolRegistry:
             ),
             run=mode,
             definition=definition,
+            timeout=timeout,
         )
         self._tools[tool_name] = tool
         self._changed()
@@ -256,27 +271,23 @@ class ToolRegistry:
                 return self._raised(tool, exc)
             return self._result(tool, value, version)
         if tool.run == "thread":
-            return self._call_in_thread(tool, kwargs, version)
-        return self._call_async(tool, kwargs, version)
+            loop = asyncio.get_running_loop()
+            call = functools.partial(contextvars.copy_context().run, tool.fn, **kwargs)
+            return self._finish(tool, loop.run_in_executor(None, call), version)
+        return self._finish(tool, tool.fn(**kwargs), version)
 
-    async def _call_async(self, tool: Tool, kwargs: dict[str, Any], version: str | None) -> dict[str, Any]:
+    async def _finish(self, tool: Tool, pending: Awaitable[Any], version: str | None) -> dict[str, Any]:
+        """Await a tool running as a coroutine or in a thread; its failure becomes an error result."""
         try:
-            value = await tool.fn(**kwargs)
+            if tool.timeout is None:
+                value = await pending
+            else:
+                value = await _within(pending, tool.timeout)
         except (RpcError, asyncio.CancelledError):
             raise
-        except Exception as exc:
-            return self._raised(tool, exc)
-        return self._result(tool, value, version)
-
-    async def _call_in_thread(
-        self, tool: Tool, kwargs: dict[str, Any], version: str | None
-    ) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        call = functools.partial(contextvars.copy_context().run, tool.fn, **kwargs)
-        try:
-            value = await loop.run_in_executor(None, call)
-        except (RpcError, asyncio.CancelledError):
-            raise
+        except _ToolTimeout:
+            _log.warning("tool %s timed out after %s s", tool.name, tool.timeout)
+            return _error_result(f"Error in tool {tool.name}: timed out after {tool.timeout} s")
         except Exception as exc:
             return self._raised(tool, exc)
         return self._result(tool, value, version)
@@ -332,6 +343,24 @@ class ToolRegistry:
         if version in _STRUCTURED_VERSIONS:
             result["structuredContent"] = structured
         return result
+
+
+class _ToolTimeout(Exception):
+    """Raised by :func:`_within`; distinct from a ``TimeoutError`` the tool itself may raise."""
+
+
+async def _within(pending: Awaitable[Any], seconds: float) -> Any:
+    """Await ``pending`` for at most ``seconds``; on expiry cancel it and raise :class:`_ToolTimeout`."""
+    task = asyncio.ensure_future(pending)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        raise _ToolTimeout
+    return task.result()
 
 
 def _compile(tool: str, which: str, schema: dict[str, Any], *, trusted: bool) -> CompiledSchema:

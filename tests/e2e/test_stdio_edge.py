@@ -102,6 +102,21 @@ def test_context_reports_the_request(edge: StdioPeer) -> None:
     assert modern["client"] == {"name": "tests", "version": "0"}
 
 
+@pytest.mark.parametrize("tool", ["overrun", "overrun_in_thread"])
+def test_a_tool_past_its_timeout_is_an_error_result(edge: StdioPeer, tool: str) -> None:
+    result = edge.call(tool)["result"]
+    assert result == {
+        "content": [{"type": "text", "text": f"Error in tool {tool}: timed out after 0.2 s"}],
+        "isError": True,
+    }
+    assert edge.result("ping") == {}
+
+
+def test_a_tool_raising_timeout_error_is_not_mistaken_for_a_timeout(edge: StdioPeer) -> None:
+    text = edge.call("raises_timeout_error")["result"]["content"][0]["text"]
+    assert text == "Error in tool raises_timeout_error: TimeoutError: upstream took too long"
+
+
 def test_shutdown_cancels_what_outlives_the_grace_period(loop_name: str) -> None:
     peer = StdioPeer.spawn(["-c", _SHORT_GRACE], loop=loop_name)
     try:

@@ -108,6 +108,26 @@ async def sleep_briefly() -> str:
     return "slept"
 
 
+@server.tool(timeout=0.2)
+async def overrun() -> str:
+    """Takes far longer than its 0.2 s timeout."""
+    await asyncio.sleep(30)
+    return "unreachable"
+
+
+@server.tool(timeout=0.2)
+def overrun_in_thread() -> str:
+    """A sync tool past its timeout (its thread finishes on its own, later)."""
+    gate.wait(1)
+    return "late"
+
+
+@server.tool(timeout=5)
+async def raises_timeout_error() -> str:
+    """Raises TimeoutError itself, well within its timeout: not to be reported as a timeout."""
+    raise TimeoutError("upstream took too long")
+
+
 @server.tool()
 async def stubborn(seconds: float) -> str:
     """Ignores cancellation for a while (shutdown must still end)."""
