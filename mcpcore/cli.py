@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
     run.set_defaults(handler=_run)
 
-    bench = commands.add_parser("bench", help="measure latency and throughput of any stdio MCP server")
+    bench = commands.add_parser("bench", help="measure latency and throughput of any MCP server (stdio or HTTP)")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options, then -- and the server command")
     bench.set_defaults(handler=_bench)
 
@@ -92,7 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["bench"]:  # its own options precede "--", which argparse.REMAINDER cannot take
+        from mcpcore.bench import main as bench_main
+
+        return bench_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     return int(args.handler(args))
 
 

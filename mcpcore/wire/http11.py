@@ -43,8 +43,11 @@ DEFAULT_MAX_HEAD_BYTES: Final = 16 * 1024
 DEFAULT_MAX_HEADERS: Final = 100
 DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 
-_TCHAR: Final = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_HEXDIGITS: Final = frozenset(b"0123456789abcdefABCDEF")
+#: Validity checks run in C: ``value.translate(None, ALLOWED)`` deletes the allowed bytes, so the
+#: value is valid exactly when nothing is left.
+_TCHAR: Final = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_VISIBLE: Final = bytes(range(0x21, 0x7F))
+_HEXDIGITS: Final = b"0123456789abcdefABCDEF"
 _MAX_CHUNK_LINE: Final = 1024
 
 
@@ -215,37 +218,42 @@ class RequestParser:
         return True
 
     def _read_head(self, head: bytes) -> tuple[Request, int, bool, bool]:
-        lines = head.split(b"\r\n")
-        if len(lines) - 1 > self.max_headers:
+        # Whole-head scans (in C) instead of per-line checks: every LF is part of a CRLF, no lone CR, no NUL.
+        crlf = head.count(b"\r\n")
+        if head.count(b"\n") != crlf or head.count(b"\r") != crlf or b"\x00" in head:
+            raise _Malformed(400, "stray CR, LF or NUL in the request head")
+        if crlf > self.max_headers:
             raise _Malformed(431, "too many header lines")
+        lines = head.split(b"\r\n")
         method, target, version = _request_line(lines[0])
         headers: dict[str, str] = {}
         content_lengths: list[bytes] = []
         for line in lines[1:]:
             name, sep, value = line.partition(b":")
-            if not sep or not name or not _TCHAR.issuperset(name):
+            if not sep or not name or name.translate(None, _TCHAR):
                 raise _Malformed(400, "malformed header line")
-            if b"\n" in value or b"\r" in value or b"\x00" in value:
-                raise _Malformed(400, "invalid character in a header value")
-            key = name.decode("ascii").lower()
-            text = value.strip(b" \t").decode("latin-1")
+            key = name.lower().decode("ascii")
+            value = value.strip(b" \t")
+            if key in headers:
+                headers[key] = headers[key] + ", " + value.decode("latin-1")
+            else:
+                headers[key] = value.decode("latin-1")
             if key == "content-length":
-                content_lengths.append(value.strip(b" \t"))
-            previous = headers.get(key)
-            headers[key] = text if previous is None else f"{previous}, {text}"
+                content_lengths.append(value)
         length, chunked = _body_framing(headers, content_lengths)
-        if version == "1.1" and "host" not in headers:
-            raise _Malformed(400, "HTTP/1.1 request without Host")
-        if "host" in headers and "," in headers["host"]:
+        host = headers.get("host")
+        if host is None:
+            if version == "1.1":
+                raise _Malformed(400, "HTTP/1.1 request without Host")
+        elif "," in host:
             raise _Malformed(400, "several Host headers")
-        connection = headers.get("connection", "").lower()
+        connection = headers.get("connection")
         if version == "1.1":
-            keep_alive = "close" not in connection
+            keep_alive = connection is None or "close" not in connection.lower()
         else:
-            keep_alive = "keep-alive" in connection
-        expect = headers.get("expect", "").lower() == "100-continue" and version == "1.1"
-        request = Request(method, target, version, headers, b"", keep_alive)
-        return request, length, chunked, expect
+            keep_alive = connection is not None and "keep-alive" in connection.lower()
+        expect = version == "1.1" and "expect" in headers and headers["expect"].lower() == "100-continue"
+        return Request(method, target, version, headers, b"", keep_alive), length, chunked, expect
 
     def _parse_chunk_size(self) -> bool:
         buffer = self._buffer
@@ -257,7 +265,7 @@ class RequestParser:
         line = bytes(buffer[:end])
         del buffer[: end + 2]
         size_text = line.partition(b";")[0].rstrip(b" \t")
-        if not size_text or not _HEXDIGITS.issuperset(size_text) or len(size_text) > 16:
+        if not size_text or size_text.translate(None, _HEXDIGITS) or len(size_text) > 16:
             raise _Malformed(400, "malformed chunk size")
         size = int(size_text, 16)
         if size == 0:
@@ -311,9 +319,9 @@ def _request_line(line: bytes) -> tuple[str, str, str]:
     if len(parts) != 3:
         raise _Malformed(400, "malformed request line")
     method, target, version = parts
-    if not method or not _TCHAR.issuperset(method):
+    if not method or method.translate(None, _TCHAR):
         raise _Malformed(400, "malformed method")
-    if not target or any(byte <= 0x20 or byte == 0x7F for byte in target):
+    if not target or target.translate(None, _VISIBLE):
         raise _Malformed(400, "malformed request target")
     if version == b"HTTP/1.1":
         text_version = "1.1"
@@ -337,10 +345,13 @@ def _body_framing(headers: dict[str, str], content_lengths: list[bytes]) -> tupl
         return 0, True
     if not content_lengths:
         return 0, False
-    values = {part.strip(b" \t") for value in content_lengths for part in value.split(b",")}
-    if len(values) != 1:
-        raise _Malformed(400, "conflicting Content-Length values")
-    digits = values.pop()
+    if len(content_lengths) == 1 and b"," not in content_lengths[0]:
+        digits = content_lengths[0]
+    else:
+        values = {part.strip(b" \t") for value in content_lengths for part in value.split(b",")}
+        if len(values) != 1:
+            raise _Malformed(400, "conflicting Content-Length values")
+        digits = values.pop()
     if not digits.isdigit() or len(digits) > 18:
         raise _Malformed(400, "malformed Content-Length")
     return int(digits), False
