@@ -32,7 +32,7 @@ from mcpcore.registry.input_required import (
 from mcpcore.session import LOG_LEVELS, Envelope
 
 if TYPE_CHECKING:
-    from mcpcore.router import Connection
+    from mcpcore.router import Connection, Responder
 
 __all__ = ["Context"]
 
@@ -56,6 +56,7 @@ class Context:
         "method",
         "params",
         "request_id",
+        "responder",
     )
 
     def __init__(
@@ -65,8 +66,12 @@ class Context:
         method: str,
         params: dict[str, Any],
         envelope: Envelope | None,
+        *,
+        responder: Responder | None = None,
     ) -> None:
         self.connection = connection
+        #: Where this request's own messages go when not to the connection's sink (HTTP: its POST).
+        self.responder = responder
         self.request_id = request_id
         self.method = method
         self.params = params
@@ -128,7 +133,7 @@ class Context:
             params["total"] = total
         if message is not None and self.protocol_version != "2024-11-05":  # ``message`` arrived in 2025-03-26
             params["message"] = message
-        await self.connection.notify("notifications/progress", params)
+        await self.connection.notify("notifications/progress", params, responder=self.responder)
 
     # ----------------------------------------------------------------- logging
 
@@ -158,7 +163,7 @@ class Context:
         params: dict[str, Any] = {"level": level, "data": data}
         if logger is not None:
             params["logger"] = logger
-        await self.connection.notify("notifications/message", params)
+        await self.connection.notify("notifications/message", params, responder=self.responder)
 
     async def debug(self, data: Any, logger: str | None = None) -> None:
         """``log("debug", ...)``."""
@@ -275,7 +280,7 @@ class Context:
 
     async def _client_request(self, method: str, params: dict[str, Any] | None, timeout: float) -> Any:
         try:
-            return await self.connection.request(method, params, timeout=timeout)
+            return await self.connection.request(method, params, timeout=timeout, responder=self.responder)
         except InputRequired:
             raise
         except RpcError as exc:

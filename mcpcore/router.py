@@ -65,6 +65,23 @@ class Sink(Protocol):
     def write(self, data: bytes) -> None: ...
 
 
+class Responder(Protocol):
+    """Where one request's own messages go when they must not share the connection's sink.
+
+    Streamable HTTP answers each POST on that POST's response: the transport
+    passes a responder with the frame, and every message the request causes
+    (progress, logs, requests to the client on its behalf, and its final
+    response) is handed to it instead of the connection's sink, with what the
+    transport needs to know (final or not, and the error, for the status code).
+    """
+
+    def message(self, frame: bytes) -> None:
+        """A notification or server-to-client request sent on the request's behalf."""
+
+    def reply(self, frame: bytes | None, error: RpcError | None) -> None:
+        """The final response (``error`` set for an error response), or None: none will come (cancelled)."""
+
+
 class FlowControl(Protocol):
     """How a connection asks its transport to stop and restart reading."""
 
@@ -91,10 +108,11 @@ class Method:
 class _Batch:
     """Collects the responses of one JSON-RPC batch and writes them as one array."""
 
-    __slots__ = ("connection", "outstanding", "responses", "sealed")
+    __slots__ = ("connection", "outstanding", "responder", "responses", "sealed")
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, responder: Responder | None) -> None:
         self.connection = connection
+        self.responder = responder
         self.responses: list[dict[str, Any]] = []
         self.outstanding = 0
         self.sealed = False
@@ -104,9 +122,13 @@ class _Batch:
         self.flush()
 
     def flush(self) -> None:
-        if self.sealed and self.outstanding == 0 and self.responses:
+        if self.sealed and self.outstanding == 0:
             responses, self.responses = self.responses, []
-            self.connection.write(jsonrpc.encode(responses))
+            frame = jsonrpc.encode(responses) if responses else None  # all notifications: no answer at all
+            if self.responder is not None:
+                self.responder.reply(frame, None)
+            elif frame is not None:
+                self.connection.write(frame)
 
 
 class Connection:
@@ -132,7 +154,7 @@ class Connection:
         self._pending: dict[int | str, asyncio.Future[Any]] = {}
         self._request_ids = itertools.count(1)
         #: Decoded requests waiting for room (see :meth:`receive_frame`).
-        self._backlog: deque[Any] = deque()
+        self._backlog: deque[tuple[Any, Responder | None]] = deque()
         #: At the bound: new requests wait in the backlog.
         self._saturated = False
         #: The transport was asked to stop reading.
@@ -151,8 +173,11 @@ class Connection:
         for frame in frames:
             self.receive_frame(frame)
 
-    def receive_frame(self, frame: bytes | FrameTooLarge) -> None:
+    def receive_frame(self, frame: bytes | FrameTooLarge, responder: Responder | None = None) -> None:
         """Decode one frame and dispatch it (bad input is answered, never raised).
+
+        ``responder`` (see :class:`Responder`) receives everything this frame's
+        request causes; without one it all goes to the connection's sink.
 
         While the connection is saturated (``max_in_flight`` handlers running,
         or the transport's write buffer full) new requests wait in a backlog,
@@ -163,51 +188,60 @@ class Connection:
         """
         if type(frame) is FrameTooLarge:
             message = f"Invalid request: message larger than the {frame.limit}-byte limit"
-            self._reply_error(None, RpcError(INVALID_REQUEST, message))
+            self._reply_error(None, RpcError(INVALID_REQUEST, message), None, responder)
             return
         try:
             msg = jsonrpc.decode(frame)  # type: ignore[arg-type]
         except RemoteProtocolError as exc:
-            self._reply_error(None, exc.error)
+            self._reply_error(None, exc.error, None, responder)
             return
-        if self._saturated and (type(msg) is list or (type(msg) is dict and "id" in msg and "method" in msg)):
-            self._hold(msg)
-        elif type(msg) is list:
-            self._receive_batch(msg)
-        else:
-            self._receive_message(msg, None)
+        self.receive_message(msg, responder)
 
-    def _hold(self, msg: Any) -> None:
+    def receive_message(self, msg: Any, responder: Responder | None = None) -> None:
+        """Dispatch one already-decoded message (a transport that had to parse the body already)."""
+        if self._saturated and (type(msg) is list or (type(msg) is dict and "id" in msg and "method" in msg)):
+            self._hold(msg, responder)
+        elif type(msg) is list:
+            self._receive_batch(msg, responder)
+        else:
+            self._receive_message(msg, None, responder)
+
+    def _hold(self, msg: Any, responder: Responder | None) -> None:
         """Keep a request for later; stop reading once the backlog is as long as the in-flight bound."""
-        self._backlog.append(msg)
+        self._backlog.append((msg, responder))
         if len(self._backlog) >= self.max_in_flight and not self._reading_paused:
             self._reading_paused = True
             if self._flow is not None:
                 self._flow.pause_reading()
 
-    def _dispatch_held(self, msg: Any) -> None:
+    def _dispatch_held(self, msg: Any, responder: Responder | None) -> None:
         if type(msg) is list:
-            self._receive_batch(msg)
+            self._receive_batch(msg, responder)
         else:
-            self._receive_message(msg, None)
+            self._receive_message(msg, None, responder)
 
-    def _receive_message(self, msg: Any, batch: _Batch | None) -> None:
+    def _receive_message(self, msg: Any, batch: _Batch | None, responder: Responder | None) -> None:
         try:
             kind = jsonrpc.classify(msg)
         except RemoteProtocolError as exc:
             if type(msg) is dict and "method" not in msg and ("result" in msg or "error" in msg):
                 _log.warning("dropped a malformed response from the peer: %s", exc.error.message)
+                if batch is None and responder is not None:
+                    responder.reply(None, None)
             else:
-                self._reply_error(exc.request_id, exc.error, batch)
+                self._reply_error(exc.request_id, exc.error, batch, responder)
             return
         if kind == jsonrpc.REQUEST:
-            self._on_request(msg, batch)
-        elif kind == jsonrpc.NOTIFICATION:
+            self._on_request(msg, batch, responder)
+            return
+        if kind == jsonrpc.NOTIFICATION:
             self._on_notification(msg)
         else:
             self._on_response(msg, kind)
+        if batch is None and responder is not None:
+            responder.reply(None, None)  # nothing to answer: the transport may end the exchange
 
-    def _receive_batch(self, items: list[Any]) -> None:
+    def _receive_batch(self, items: list[Any], responder: Responder | None) -> None:
         if not self.session.batches_allowed:
             self._reply_error(
                 None,
@@ -215,12 +249,16 @@ class Connection:
                     INVALID_REQUEST,
                     "Invalid request: JSON-RPC batches are accepted only under protocol 2025-03-26",
                 ),
+                None,
+                responder,
             )
             return
         if not items:
-            self._reply_error(None, RpcError(INVALID_REQUEST, "Invalid request: empty batch"))
+            self._reply_error(
+                None, RpcError(INVALID_REQUEST, "Invalid request: empty batch"), None, responder
+            )
             return
-        batch = _Batch(self)
+        batch = _Batch(self, responder)
         for item in items:
             if type(item) is dict and item.get("method") == "initialize":
                 request_id = item.get("id")
@@ -230,13 +268,13 @@ class Connection:
                     batch,
                 )
                 continue
-            self._receive_message(item, batch)
+            self._receive_message(item, batch, responder)
         batch.sealed = True
         batch.flush()
 
     # --------------------------------------------------------------- requests
 
-    def _on_request(self, msg: dict[str, Any], batch: _Batch | None) -> None:
+    def _on_request(self, msg: dict[str, Any], batch: _Batch | None, responder: Responder | None) -> None:
         request_id: int | str = msg["id"]
         method: str = msg["method"]
         params = msg.get("params")
@@ -247,23 +285,24 @@ class Connection:
                 request_id,
                 RpcError(INVALID_REQUEST, f"Invalid request: id {request_id!r} is already in use"),
                 batch,
+                responder,
             )
             return
         spec = self._methods.get(method)
         try:
             envelope = self._envelope_for(method, params, spec)
             assert spec is not None
-            context = Context(self, request_id, method, params, envelope)
+            context = Context(self, request_id, method, params, envelope, responder=responder)
             outcome = spec.handler(params, context)
         except InputRequired as exc:
             self._reply_input_required(context, exc, batch)
             return
         except RpcError as exc:
-            self._reply_error(request_id, exc, batch)
+            self._reply_error(request_id, exc, batch, responder)
             return
         except Exception:
             _log.exception("handler for %s failed", method)
-            self._reply_error(request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch)
+            self._reply_error(request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch, responder)
             return
         if type(outcome) is CoroutineType:
             self._start_task(context, outcome, batch)
@@ -308,20 +347,33 @@ class Connection:
         try:
             result = await coro
         except asyncio.CancelledError:
-            return  # cancelled by the peer or by shutdown: no response either way
+            self._abandon(context, batch)  # cancelled by the peer or by shutdown: no response either way
+            return
         except InputRequired as exc:
             if not context.cancelled:
                 self._reply_input_required(context, exc, batch)
+                return
         except RpcError as exc:
             if not context.cancelled:
-                self._reply_error(context.request_id, exc, batch)
+                self._reply_error(context.request_id, exc, batch, context.responder)
+                return
         except Exception:
             _log.exception("handler for %s failed", context.method)
             if not context.cancelled:
-                self._reply_error(context.request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch)
+                self._reply_error(
+                    context.request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch, context.responder
+                )
+                return
         else:
             if not context.cancelled:
                 self._reply_result(context, result, batch)
+                return
+        self._abandon(context, batch)
+
+    def _abandon(self, context: Context, batch: _Batch | None) -> None:
+        """A cancelled request gets no response; its responder still learns that none will come."""
+        if batch is None and context.responder is not None:
+            context.responder.reply(None, None)
 
     def _task_done(self, request_id: int | str, batch: _Batch | None) -> None:
         self._in_flight.pop(request_id, None)
@@ -385,10 +437,12 @@ class Connection:
         envelope = context.envelope
         if envelope is not None and envelope.modern and type(result) is dict:
             result = self.server.modern_result(result)
-        if batch is None:
-            self.write(jsonrpc.encode_result(context.request_id, result))  # type: ignore[arg-type]
-        else:
+        if batch is not None:
             batch.responses.append({"jsonrpc": "2.0", "id": context.request_id, "result": result})
+        elif context.responder is not None:
+            context.responder.reply(jsonrpc.encode_result(context.request_id, result), None)  # type: ignore[arg-type]
+        else:
+            self.write(jsonrpc.encode_result(context.request_id, result))  # type: ignore[arg-type]
 
     def _reply_input_required(self, context: Context, exc: InputRequired, batch: _Batch | None) -> None:
         """A handler asked the client for input (2026-07-28 multi-round-trip): answer InputRequiredResult."""
@@ -399,43 +453,67 @@ class Connection:
                 )
             result = input_required_result(self.server.state_sealer, context.method, context.params, exc)
         except RpcError as error:
-            self._reply_error(context.request_id, error, batch)
+            self._reply_error(context.request_id, error, batch, context.responder)
             return
         self._reply_result(context, result, batch)
 
     def _reply_error(
-        self, request_id: int | str | None, error: RpcError, batch: _Batch | None = None
+        self,
+        request_id: int | str | None,
+        error: RpcError,
+        batch: _Batch | None = None,
+        responder: Responder | None = None,
     ) -> None:
-        if batch is None:
-            self.write(jsonrpc.encode_error(request_id, error))
-        else:
+        if batch is not None:
             batch.responses.append({"jsonrpc": "2.0", "id": request_id, "error": error.to_wire()})
+        elif responder is not None:
+            responder.reply(jsonrpc.encode_error(request_id, error), error)
+        else:
+            self.write(jsonrpc.encode_error(request_id, error))
 
-    def notify_nowait(self, method: str, params: dict[str, Any] | None = None) -> None:
+    def send(self, frame: bytes, responder: Responder | None = None) -> None:
+        """Send a frame on a request's behalf: to its responder if it has one, else to the sink."""
+        if responder is not None:
+            responder.message(frame)
+        else:
+            self.write(frame)
+
+    def notify_nowait(
+        self, method: str, params: dict[str, Any] | None = None, *, responder: Responder | None = None
+    ) -> None:
         """Send a notification without waiting for the write buffer (for callers outside a task)."""
-        self.write(jsonrpc.encode_notification(method, params))
+        self.send(jsonrpc.encode_notification(method, params), responder)
 
-    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+    async def notify(
+        self, method: str, params: dict[str, Any] | None = None, *, responder: Responder | None = None
+    ) -> None:
         """Send a notification, waiting while the transport's write buffer is full."""
-        self.write(jsonrpc.encode_notification(method, params))
+        self.send(jsonrpc.encode_notification(method, params), responder)
         if self._writing_paused:
             await self._wait_writable()
 
     async def request(
-        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        responder: Responder | None = None,
     ) -> Any:
         """Send a request to the peer and wait for its result.
 
-        Raises ``RpcError`` for an error answer, :class:`RequestTimeoutError`
-        after ``timeout`` seconds (the peer is sent ``notifications/cancelled``)
-        and :class:`ConnectionClosedError` when the connection drops first.
+        ``responder``: the request being served on whose behalf this is asked
+        (its stream carries the question). Raises ``RpcError`` for an error
+        answer, :class:`RequestTimeoutError` after ``timeout`` seconds (the peer
+        is sent ``notifications/cancelled``) and :class:`ConnectionClosedError`
+        when the connection drops first.
         """
         if self.closed:
             raise ConnectionClosedError(f"cannot send {method}: the connection is closed")
         request_id = next(self._request_ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
-        self.write(jsonrpc.encode_request(request_id, method, params))
+        self.send(jsonrpc.encode_request(request_id, method, params), responder)
         try:
             if timeout is None:
                 return await future
@@ -486,7 +564,7 @@ class Connection:
             return
         self._saturated = False
         while self._backlog:
-            self._dispatch_held(self._backlog.popleft())
+            self._dispatch_held(*self._backlog.popleft())
             if self._saturated:
                 return
         if self._reading_paused:

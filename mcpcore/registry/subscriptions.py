@@ -74,7 +74,7 @@ class ListenStream:
             return
         tagged = dict(params) if params else {}
         tagged["_meta"] = {META_SUBSCRIPTION_ID: self.request_id}
-        self.context.connection.notify_nowait(method, tagged)
+        self.context.connection.notify_nowait(method, tagged, responder=self.context.responder)
 
 
 class Subscriptions:
