@@ -30,7 +30,7 @@ typecheck: $(DEV)
 	$(VENV)/bin/mypy --strict mcpcore
 
 bench: $(BENCH)
-	$(PY) -m benchmarks.stdio_first
+	$(PY) -m benchmarks.runner --write
 
 # The official MCP conformance suite against the fixture over HTTP (installs node 22 + suite into .node/).
 conformance: $(DEV)

@@ -13,12 +13,11 @@ from collections.abc import Callable
 
 import orjson
 
+from benchmarks import data
+from benchmarks.micro import Case, run
 from mcpcore import Server
 from mcpcore.examples.calculator import server as calculator
 from mcpcore.router import Connection
-
-from benchmarks import data
-from benchmarks.micro import Case, run
 
 
 def _many_tools(count: int = 1000) -> Server:

@@ -14,10 +14,9 @@ import sys
 import time
 from collections.abc import Sequence
 
-from mcpcore.bench import BenchResult, HoldResult, HttpBenchClient, bench_http, format_table, hold_http
-
 from benchmarks.macro import Outcome, interleaved
 from benchmarks.peers import FLOOR, MCPCORE, ServerSpec, free_port, servers
+from mcpcore.bench import BenchResult, HoldResult, HttpBenchClient, bench_http, format_table, hold_http
 
 CLIENTS = (1, 16)
 
@@ -49,7 +48,11 @@ def run(
     outcome = interleaved(usable, rounds, measure, "http")
     outcome.skipped = {spec.name: spec.missing for spec in specs if spec.missing is not None}
     outcome.skipped.update(
-        {spec.name: "no HTTP server in this suite" for spec in specs if spec.http is None and not spec.missing}
+        {
+            spec.name: "no HTTP server in this suite"
+            for spec in specs
+            if spec.http is None and not spec.missing
+        }
     )
     return outcome
 
@@ -91,7 +94,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--hold", type=int, default=1000, help="concurrent clients for the hold test (0: skip)")
+    parser.add_argument(
+        "--hold", type=int, default=1000, help="concurrent clients for the hold test (0: skip)"
+    )
     args = parser.parse_args()
     specs = servers()
     outcome = run(specs, rounds=args.rounds, requests=args.requests, seconds=args.seconds)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from mcpcore import jsonrpc
-
 from benchmarks import data
 from benchmarks.micro import Case, run
+from mcpcore import jsonrpc
 
 
 def cases() -> list[Case]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from mcpcore.bench import BenchResult, bench_stdio, format_table
-
 from benchmarks.macro import Outcome, interleaved
 from benchmarks.peers import FLOOR, ServerSpec, servers
+from mcpcore.bench import BenchResult, bench_stdio, format_table
 
 INFLIGHT = (1, 16, 64)
 

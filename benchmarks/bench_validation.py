@@ -9,11 +9,10 @@ from __future__ import annotations
 import jsonschema
 import jsonschema.validators
 
-from mcpcore.examples.calculator import server as calculator
-from mcpcore.registry.validation import CompiledSchema
-
 from benchmarks import data
 from benchmarks.micro import Case, run
+from mcpcore.examples.calculator import server as calculator
+from mcpcore.registry.validation import CompiledSchema
 
 
 def cases() -> list[Case]:

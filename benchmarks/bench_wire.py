@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from mcpcore.wire.lines import LineFramer
-
 from benchmarks import data
 from benchmarks.micro import Case, run
+from mcpcore.wire.lines import LineFramer
 
 
 def cases() -> list[Case]:

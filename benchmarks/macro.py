@@ -7,9 +7,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from mcpcore.bench import BenchResult, median_result
-
 from benchmarks.peers import ServerSpec
+from mcpcore.bench import BenchResult, median_result
 
 
 @dataclass

@@ -29,10 +29,11 @@ class Case:
     note: str = ""
 
 
-def time_case(case: Case, repeat: int = 5) -> float:
-    """Nanoseconds per operation: best of ``repeat`` autoranged loops."""
+def time_case(case: Case, repeat: int = 5, number: int | None = None) -> float:
+    """Nanoseconds per operation: best of ``repeat`` autoranged loops (or loops of ``number`` calls)."""
     timer = timeit.Timer(case.fn)
-    number, _ = timer.autorange()
+    if number is None:
+        number, _ = timer.autorange()
     best = min(timer.repeat(repeat=repeat, number=number))
     return best / number / case.per_call * 1e9
 
@@ -41,11 +42,12 @@ def run(layer: str, cases: Sequence[Case], argv: Sequence[str] | None = None) ->
     """Time every case and print JSON lines (or a table with ``--table``)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--number", type=int, default=None, help="calls per loop (default: autorange)")
     parser.add_argument("--table", action="store_true")
     args = parser.parse_args(argv)
     rows: list[dict[str, object]] = []
     for case in cases:
-        ns = time_case(case, args.repeat)
+        ns = time_case(case, args.repeat, args.number)
         row: dict[str, object] = {"layer": layer, "case": case.name, "ns": ns, "note": case.note}
         rows.append(row)
         if not args.table:

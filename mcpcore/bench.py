@@ -23,6 +23,7 @@ measure it over HTTP at URL, cold start included).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import select
 import selectors
@@ -89,10 +90,8 @@ def process_rss_mib(pid: int | None) -> float:
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """End a server we spawned: close its stdin (stdio servers exit on EOF), then terminate, then kill."""
     if process.stdin is not None:
-        try:
+        with contextlib.suppress(OSError):
             process.stdin.close()
-        except OSError:
-            pass
     for action in (None, process.terminate, process.kill):
         if action is not None:
             action()
@@ -319,9 +318,7 @@ def _progress(label: str, done: int, total: int) -> None:
     if sys.stderr.isatty():
         width = 30
         filled = width * done // max(total, 1)
-        sys.stderr.write(
-            f"\r\x1b[2K  {label:<40} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-        )
+        sys.stderr.write(f"\r\x1b[2K  {label:<40} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         if done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -340,14 +337,18 @@ class _Deadline:
         return self.end is not None and done >= self.minimum and time.perf_counter() > self.end
 
 
-def _latency_figures(samples: list[float]) -> dict[str, float]:
+def _latency_figures(name: str, samples: list[float], cold_start_ms: float) -> BenchResult:
+    """A result holding the latency percentiles of ``samples``; the caller fills in the rest."""
     samples.sort()
-    return {
-        "p50_us": _percentile(samples, 0.50),
-        "p90_us": _percentile(samples, 0.90),
-        "p99_us": _percentile(samples, 0.99),
-        "max_us": samples[-1],
-    }
+    return BenchResult(
+        name=name,
+        cold_start_ms=cold_start_ms,
+        p50_us=_percentile(samples, 0.50),
+        p90_us=_percentile(samples, 0.90),
+        p99_us=_percentile(samples, 0.99),
+        max_us=samples[-1],
+        samples=len(samples),
+    )
 
 
 # ------------------------------------------------------------------ stdio bench
@@ -401,27 +402,30 @@ def bench_stdio(
         throughput: dict[int, float] = {}
         for depth in inflight:
             count = max(requests, depth * 50)
-            done, seconds, next_id = _pipeline(client, name, tool, depth, count, next_id, phase_seconds)
+            done, seconds, next_id = _pipeline(
+                client,
+                name=name,
+                tool=tool,
+                depth=depth,
+                count=count,
+                next_id=next_id,
+                phase_seconds=phase_seconds,
+            )
             throughput[depth] = done / seconds
             total_requests += done
-        cpu_us = (client.cpu_seconds() - cpu_before) / total_requests * 1e6
-        return BenchResult(
-            name=name,
-            cold_start_ms=cold_start_ms,
-            throughput=throughput,
-            cpu_us_per_request=cpu_us,
-            rss_idle_mib=rss_idle,
-            rss_after_mib=client.rss_mib(),
-            transport="stdio",
-            samples=len(samples),
-            **_latency_figures(samples),
-        )
+        result = _latency_figures(name, samples, cold_start_ms)
+        result.throughput = throughput
+        result.cpu_us_per_request = (client.cpu_seconds() - cpu_before) / total_requests * 1e6
+        result.rss_idle_mib = rss_idle
+        result.rss_after_mib = client.rss_mib()
+        return result
     finally:
         client.close()
 
 
 def _pipeline(
     client: StdioBenchClient,
+    *,
     name: str,
     tool: str,
     depth: int,
@@ -657,10 +661,8 @@ class HttpBenchClient:
         return response.message()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
 
 def _connect_when_ready(
@@ -774,7 +776,11 @@ def bench_http(
     started = time.perf_counter()
     if argv is not None:
         process = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
         )
         pid = process.pid
     opened: list[HttpBenchClient] = []
@@ -819,19 +825,14 @@ def bench_http(
             throughput[level] = ok / seconds
             errors += driver.errors
             total += ok
-        cpu_us = (process_cpu_seconds(pid) - cpu_before) / max(total, 1) * 1e6
-        return BenchResult(
-            name=name,
-            cold_start_ms=cold_start_ms,
-            throughput=throughput,
-            cpu_us_per_request=cpu_us,
-            rss_idle_mib=rss_idle,
-            rss_after_mib=process_rss_mib(pid),
-            transport="http",
-            samples=len(samples),
-            errors=errors,
-            **_latency_figures(samples),
-        )
+        result = _latency_figures(name, samples, cold_start_ms)
+        result.transport = "http"
+        result.throughput = throughput
+        result.errors = errors
+        result.cpu_us_per_request = (process_cpu_seconds(pid) - cpu_before) / max(total, 1) * 1e6
+        result.rss_idle_mib = rss_idle
+        result.rss_after_mib = process_rss_mib(pid)
+        return result
     finally:
         for client in opened:
             client.close()
@@ -861,12 +862,15 @@ def hold_http(
     errors = 0
     try:
         for index in range(clients):
+            client = None
             try:
                 client = HttpBenchClient(url, version=version)
-                opened.append(client)
                 client.initialize()
+                opened.append(client)
             except (OSError, RuntimeError, EOFError):
                 errors += 1
+                if client is not None:
+                    client.close()
             if index % 100 == 0:
                 progress("hold: connecting", index, clients)
         progress("hold: connecting", clients, clients)

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
     run.set_defaults(handler=_run)
 
-    bench = commands.add_parser("bench", help="measure latency and throughput of any MCP server (stdio or HTTP)")
+    bench = commands.add_parser("bench", help="measure latency and throughput of any MCP server")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options, then -- and the server command")
     bench.set_defaults(handler=_bench)
 

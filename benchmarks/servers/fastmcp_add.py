@@ -13,7 +13,7 @@ os.environ.setdefault("FASTMCP_SHOW_SERVER_BANNER", "false")
 os.environ.setdefault("FASTMCP_LOG_LEVEL", "WARNING")
 os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
 
-from fastmcp import FastMCP  # noqa: E402
+from fastmcp import FastMCP
 
 server = FastMCP("fastmcp-add")
 

@@ -42,7 +42,9 @@ async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.Call
     return types.CallToolResult(content=[types.TextContent(type="text", text=str(a + b))])
 
 
-server: Server[Any] = Server("sdk-lowlevel-add", version="1.0.0", on_list_tools=list_tools, on_call_tool=call_tool)
+server: Server[Any] = Server(
+    "sdk-lowlevel-add", version="1.0.0", on_list_tools=list_tools, on_call_tool=call_tool
+)
 
 
 async def run_stdio() -> None:
