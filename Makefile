@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: test lint typecheck bench check-all clean conformance inspector
+.PHONY: test lint typecheck bench check-all clean conformance conformance-client inspector
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(BENCH)
 # The official MCP conformance suite against the fixture over HTTP (installs node 22 + suite into .node/).
 conformance: $(DEV)
 	$(PY) tests/conformance/run.py
+
+# The official suite's client scenarios against mcpcore's client (examples/conformance_client.py).
+conformance-client: $(DEV)
+	PYTHONPATH=. $(PY) tests/client/run_conformance_client.py
 
 # The official MCP Inspector CLI against the example over stdio (installs node 22 + Inspector into .node/).
 inspector: $(DEV)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import sys
 
+from mcpcore.check import http_checks  # noqa: F401  (registers the http.* checks)
 from mcpcore.check.battery import CHECKS, Battery, Outcome
 from mcpcore.check.probe import Target
 from mcpcore.check.report import summary, to_json, to_junit, to_table
@@ -51,6 +52,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--jobs", type=int, default=4, help="checks run at the same time")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default=None)
     parser.add_argument("--list", action="store_true", help="list the checks and exit")
+    parser.add_argument(
+        "--header", "-H", action="append", help="'Name: value' sent on every HTTP request (repeatable)"
+    )
     return parser
 
 
@@ -70,12 +74,10 @@ def main(args: argparse.Namespace) -> int:
         print("mcpcore check: give a server: mcpcore check -- command args", file=sys.stderr)
         return 2
     if len(command) == 1 and command[0].startswith(("http://", "https://")):
-        print(
-            "mcpcore check: HTTP targets are not supported yet (needs the HTTP client transport)",
-            file=sys.stderr,
-        )
-        return 2
-    target = Target(command, timeout=args.timeout)
+        headers = dict(_header(h) for h in args.header or [])
+        target = Target(url=command[0], timeout=args.timeout, headers=headers or None)
+    else:
+        target = Target(command, timeout=args.timeout)
     options = {"call_tools": args.call_tools, "slow_tool": args.slow_tool, "jobs": args.jobs}
     battery = run_loop(_guarded(target, args.only, options), loop=args.loop)
     render = {"table": lambda b: to_table(b).encode(), "json": to_json, "junit": to_junit}[args.format]
@@ -93,6 +95,13 @@ def main(args: argparse.Namespace) -> int:
         with open(args.json_path, "wb") as out:
             out.write(to_json(battery))
     return 1 if summary(battery.outcomes)["fail"] else 0
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise SystemExit(f"mcpcore check: --header wants 'Name: value', got {text!r}")
+    return name.strip(), value.strip()
 
 
 async def _guarded(target: Target, only: list[str] | None, options: dict[str, object]) -> Battery:

@@ -22,7 +22,7 @@ from jsonschema.validators import validator_for
 
 from mcpcore import versions
 from mcpcore.check.probe import Probe, Recorder, Target, excerpt
-from mcpcore.errors import RpcError
+from mcpcore.errors import RequestTimeoutError, RpcError
 
 __all__ = ["CHECKS", "Battery", "Fail", "NotApplicable", "Outcome", "Status"]
 
@@ -242,14 +242,24 @@ class Battery:
                 row.detail = f"{count} messages validated"
             rows.append(row)
         stdout = Outcome("stdio.clean-stdout", "stdout carries only JSON-RPC messages", "pass")
+        if self.target.is_http:
+            stdout = Outcome(
+                "http.json-bodies", "every response body and SSE event is a JSON-RPC message", "pass"
+            )
         if self.recorder.not_json:
             check_id, problem = self.recorder.not_json[0]
             stdout.status = "fail"
             stdout.detail = (
-                f"{len(self.recorder.not_json)} non-JSON line(s) on stdout; first in {check_id}: {problem}"
+                f"{len(self.recorder.not_json)} non-JSON {'body/event' if self.target.is_http else 'line'}(s)"
+                f" {'' if self.target.is_http else 'on stdout'}; first in {check_id}: {problem}"
             )
         rows.append(stdout)
         return rows
+
+
+def _stdio_only(b: Battery) -> None:
+    if b.target.is_http:
+        raise NotApplicable("a stdio matter (the target is an HTTP endpoint)")
 
 
 def _describe(exc: BaseException) -> str:
@@ -688,6 +698,7 @@ async def _batch(b: Battery) -> str | None:
 
 @check("stdio.crlf", "a request ending in CRLF is accepted")
 async def _crlf(b: Battery) -> str | None:
+    _stdio_only(b)
     probe = await b.connected("stdio.crlf")
     try:
         request_id = probe.new_id()
@@ -805,7 +816,13 @@ async def _tools_call(b: Battery) -> str | None:
                 skipped.append(f"{name} (could not generate arguments)")
                 continue
             try:
-                result = await probe.s.request("tools/call", {"name": name, "arguments": arguments})
+                result = await probe.s.request(
+                    "tools/call", {"name": name, "arguments": arguments}, timeout=b.target.timeout
+                )
+            except RequestTimeoutError:
+                raise Fail(
+                    f"tools/call {name} with {arguments} got no answer within {b.target.timeout} s"
+                ) from None
             except RpcError as exc:
                 raise Fail(
                     f"tools/call {name} with valid arguments {arguments} failed: {exc.code} {exc.message}"
@@ -963,15 +980,15 @@ async def _cancellation(b: Battery) -> str | None:
 
 @check("stdio.eof-exit", "the server exits promptly when its stdin closes")
 async def _eof(b: Battery) -> str | None:
+    _stdio_only(b)
     async with b.probe("stdio.eof-exit") as probe:
         if b.facts.legacy:
             await probe.legacy()
         else:
             await probe.modern()
-        assert probe.transport is not None
         started = time.monotonic()
-        probe.transport.close_stdin()
-        code = await probe.transport.wait(5.0)
+        probe.stdio.close_stdin()
+        code = await probe.stdio.wait(5.0)
         if code is None:
             raise Fail("still running 5 s after stdin closed")
         return f"exited with status {code} after {(time.monotonic() - started) * 1000:.0f} ms"

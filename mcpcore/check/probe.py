@@ -21,6 +21,7 @@ import orjson
 
 from mcpcore import jsonrpc, versions
 from mcpcore.check.schema import schema_for
+from mcpcore.client.http import HttpTransport
 from mcpcore.client.session import ClientSession, ServerInfo
 from mcpcore.client.stdio import StdioTransport
 from mcpcore.errors import RemoteProtocolError
@@ -31,13 +32,25 @@ __all__ = ["Probe", "Recorder", "Target", "Violation"]
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What to check: a stdio command (argv) with its environment and working directory."""
+    """What to check: a stdio command (argv) with its environment and working directory, or an HTTP URL."""
 
-    command: Sequence[str]
+    command: Sequence[str] = ()
     env: Mapping[str, str] | None = None
     cwd: str | None = None
     #: Seconds to wait for any one answer before calling it missing.
     timeout: float = 10.0
+    #: A Streamable HTTP endpoint (``http://host:port/path``) instead of a command.
+    url: str | None = None
+    #: Extra headers on every HTTP request (``Authorization``, …).
+    headers: Mapping[str, str] | None = None
+
+    @property
+    def is_http(self) -> bool:
+        return self.url is not None
+
+    @property
+    def label(self) -> str:
+        return self.url if self.url is not None else " ".join(self.command)
 
 
 @dataclass(slots=True)
@@ -92,7 +105,7 @@ class Probe:
         self.target = target
         self.recorder = recorder
         self.check = check
-        self.transport: StdioTransport | None = None
+        self.transport: StdioTransport | HttpTransport | None = None
         self.session: ClientSession | None = None
         #: The version whose schema applies to what the server sends now.
         self.version = versions.LATEST_LEGACY
@@ -101,9 +114,18 @@ class Probe:
         self._raw_ids = itertools.count(900_000)
 
     async def __aenter__(self) -> Probe:
-        self.transport = await StdioTransport.spawn(
-            self.target.command, env=self.target.env, cwd=self.target.cwd, stderr="capture", close_timeout=2.0
-        )
+        if self.target.url is not None:
+            self.transport = HttpTransport(
+                self.target.url, headers=self.target.headers, standalone_stream=False, connect_timeout=5.0
+            )
+        else:
+            self.transport = await StdioTransport.spawn(
+                self.target.command,
+                env=self.target.env,
+                cwd=self.target.cwd,
+                stderr="capture",
+                close_timeout=2.0,
+            )
         self.session = ClientSession(
             self.transport,
             client_info={"name": "mcpcore-check", "version": "0.1.0"},
@@ -267,8 +289,20 @@ class Probe:
         return reply is not None and "result" in reply
 
     @property
+    def http(self) -> HttpTransport:
+        """The HTTP transport (HTTP targets only)."""
+        assert isinstance(self.transport, HttpTransport)
+        return self.transport
+
+    @property
+    def stdio(self) -> StdioTransport:
+        """The stdio transport (command targets only)."""
+        assert isinstance(self.transport, StdioTransport)
+        return self.transport
+
+    @property
     def stderr_tail(self) -> str:
-        if self.transport is None:
+        if not isinstance(self.transport, StdioTransport):
             return ""
         with contextlib.suppress(Exception):
             return self.transport.stderr[-2000:].decode("utf-8", "replace")

@@ -27,7 +27,7 @@ def to_table(battery: Battery, *, width: int = 110) -> str:
     facts = battery.facts
     info = facts.server_info or {}
     lines = [
-        f"mcpcore check: {' '.join(battery.target.command)}",
+        f"mcpcore check: {battery.target.label}",
         f"server: {info.get('name', '?')} {info.get('version', '?')}; "
         f"legacy: {facts.legacy_version or 'no'}; "
         f"2026-07-28: {'yes' if facts.modern else 'no'}; tools: {len(facts.tools)}",
@@ -55,7 +55,7 @@ def to_table(battery: Battery, *, width: int = 110) -> str:
 def to_json(battery: Battery) -> bytes:
     facts = battery.facts
     document: dict[str, Any] = {
-        "target": list(battery.target.command),
+        "target": battery.target.url or list(battery.target.command),
         "server": facts.server_info,
         "legacyVersion": facts.legacy_version,
         "modern": facts.modern,

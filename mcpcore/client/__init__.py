@@ -6,7 +6,17 @@ subprocess transport.
 """
 
 from mcpcore.client.client import Client, PaginationError
+from mcpcore.client.http import HttpStatusError, HttpTransport
 from mcpcore.client.session import ClientSession, ServerInfo, Subscription
 from mcpcore.client.stdio import StdioTransport
 
-__all__ = ["Client", "ClientSession", "PaginationError", "ServerInfo", "StdioTransport", "Subscription"]
+__all__ = [
+    "Client",
+    "ClientSession",
+    "HttpStatusError",
+    "HttpTransport",
+    "PaginationError",
+    "ServerInfo",
+    "StdioTransport",
+    "Subscription",
+]

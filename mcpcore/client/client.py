@@ -19,6 +19,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from mcpcore.client.http import HttpTransport
 from mcpcore.client.session import (
     ClientSession,
     LogCallback,
@@ -45,7 +46,7 @@ class PaginationError(RemoteProtocolError):
 
 
 class Client:
-    """An MCP client over one transport (stdio now; HTTP via :meth:`connect_http` when available).
+    """An MCP client over one transport: a stdio subprocess (:meth:`stdio`) or Streamable HTTP (:meth:`http`).
 
     Server -> client requests are served by the callables given here:
     ``sampling`` (``sampling/createMessage``), ``elicitation``
@@ -99,7 +100,7 @@ class Client:
             "cache": cache,
         }
         self.session: ClientSession | None = None
-        self.transport: StdioTransport | None = None
+        self.transport: StdioTransport | HttpTransport | None = None
         self._connector: Callable[[], Awaitable[None]] | None = None
 
     # ----------------------------------------------------------- connecting
@@ -163,10 +164,57 @@ class Client:
             await self.close()
             raise
 
+    @classmethod
+    def http(
+        cls,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        standalone_stream: bool = True,
+        connect_timeout: float = 10.0,
+        **options: Any,
+    ) -> Client:
+        """A client for the Streamable HTTP endpoint at ``url``; connects when entered with ``async with``."""
+        client = cls(**options)
+
+        async def connector() -> None:
+            await client.connect_http(
+                url, headers=headers, standalone_stream=standalone_stream, connect_timeout=connect_timeout
+            )
+
+        client._connector = connector
+        return client
+
+    async def connect_http(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        standalone_stream: bool = True,
+        connect_timeout: float = 10.0,
+    ) -> ServerInfo:
+        """Connect to a Streamable HTTP endpoint and run the era detection chosen by ``mode``."""
+        transport = HttpTransport(
+            url, headers=headers, standalone_stream=standalone_stream, connect_timeout=connect_timeout
+        )
+        self.transport = transport
+        session = ClientSession(transport, **self._session_options)
+        transport.attach(session)
+        self.session = session
+        try:
+            return await session.connect(
+                self.mode, version=self.protocol_version_requested, discover_timeout=self.discover_timeout
+            )
+        except BaseException:
+            await self.close()
+            raise
+
     async def close(self) -> int | None:
         """End the connection (stdio: close stdin, then SIGTERM, then SIGKILL); return the exit status."""
         code = None
-        if self.transport is not None:
+        if isinstance(self.transport, HttpTransport):
+            await self.transport.close()
+        elif self.transport is not None:
             code = await self.transport.close()
         if self.session is not None:
             self.session.connection_lost("the client closed the connection")

@@ -456,6 +456,14 @@ class ClientSession:
             if token is not None:
                 self._progress.pop(token, None)
 
+    def fail(self, request_id: int | str, exc: BaseException) -> bool:
+        """Fail one pending request with ``exc`` (a transport learned it can never be answered)."""
+        entry = self._pending.pop(request_id, None)
+        if entry is None or entry.future.done():
+            return False
+        entry.future.set_exception(exc)
+        return True
+
     def cancel(self, request_id: int | str, reason: str) -> None:
         """Tell the server we no longer want an answer (never for ``initialize``, as the spec says)."""
         entry = self._pending.pop(request_id, None)

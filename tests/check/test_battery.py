@@ -44,7 +44,11 @@ def test_calculator_passes_every_check(loop_name: str) -> None:
         cwd=str(ROOT),
     )
     battery = run_on(run(target), loop_name)
-    failed = [(o.id, o.detail, o.evidence) for o in battery.outcomes if o.status != "pass"]
+    failed = [
+        (o.id, o.detail, o.evidence)
+        for o in battery.outcomes
+        if o.status != "pass" and not (o.status == "n/a" and o.id.startswith("http."))
+    ]
     assert failed == []
     ids = {o.id for o in battery.outcomes}
     assert {"tools.call", "concurrency.slow-request", "cancellation.no-response", "stdio.eof-exit"} <= ids

@@ -1,0 +1,96 @@
+"""The client the official conformance suite drives: ``python -m mcpcore.examples.conformance_client URL``.
+
+The suite (``npx @modelcontextprotocol/conformance client --command ...``)
+starts a mock server per scenario and runs this program with the server's URL
+as the last argument and the scenario name in ``MCP_CONFORMANCE_SCENARIO``
+(see ../shared/conformance/FIXTURE.md §9). Each scenario is an ordinary use of
+:class:`mcpcore.Client` over Streamable HTTP; the exit status is 0 when the
+scenario's steps all worked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcpcore.client import Client
+
+_log = logging.getLogger("mcpcore.conformance_client")
+
+
+def elicitation_defaults(params: dict[str, Any]) -> dict[str, Any]:
+    """Accept a form elicitation, filling every field the user left empty with its schema default."""
+    schema = params.get("requestedSchema") or {}
+    content: dict[str, Any] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if type(prop) is dict and "default" in prop:
+            content[name] = prop["default"]
+    return {"action": "accept", "content": content}
+
+
+async def scenario_initialize(client: Client) -> None:
+    await client.list_tools()
+
+
+async def scenario_tools_call(client: Client) -> None:
+    tools = {tool["name"] for tool in await client.list_tools()}
+    name = "add_numbers" if "add_numbers" in tools else sorted(tools)[0]
+    result = await client.call_tool(name, {"a": 5, "b": 3})
+    if result.get("isError"):
+        raise RuntimeError(f"{name} failed: {result}")
+
+
+def call_first(*names: str) -> Callable[[Client], Awaitable[None]]:
+    """A scenario that calls the first listed tool the server offers, with no arguments."""
+
+    async def run(client: Client) -> None:
+        tools = {tool["name"] for tool in await client.list_tools()}
+        name = next((n for n in names if n in tools), None)
+        if name is None:
+            raise RuntimeError(f"the server offers none of {names}; it has {sorted(tools)}")
+        await client.call_tool(name, {})
+
+    return run
+
+
+SCENARIOS: dict[str, Callable[[Client], Awaitable[None]]] = {
+    "initialize": scenario_initialize,
+    "tools_call": scenario_tools_call,
+    "elicitation-sep1034-client-defaults": call_first(
+        "test_client_elicitation_defaults", "test_elicitation_sep1034_defaults"
+    ),
+    "sse-retry": call_first("test_reconnection"),
+}
+
+
+async def main(url: str, scenario: str) -> int:
+    run = SCENARIOS.get(scenario, scenario_initialize)
+    client = Client.http(
+        url,
+        mode="legacy",
+        name="mcpcore-conformance-client",
+        version="0.1.0",
+        elicitation=elicitation_defaults,
+        timeout=20.0,
+    )
+    async with client:
+        await run(client)
+    return 0
+
+
+if __name__ == "__main__":
+    from mcpcore.loop import run as run_loop
+
+    logging.basicConfig(level=os.environ.get("MCPCORE_LOG", "WARNING"), stream=sys.stderr)
+    if len(sys.argv) < 2:
+        print("usage: python -m mcpcore.examples.conformance_client URL", file=sys.stderr)
+        sys.exit(2)
+    name = os.environ.get("MCP_CONFORMANCE_SCENARIO", "initialize")
+    try:
+        sys.exit(run_loop(main(sys.argv[-1], name)))
+    except Exception as exc:  # the suite reads the exit status; say why on stderr
+        print(f"conformance client: {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)
