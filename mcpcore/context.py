@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -313,7 +313,7 @@ class Context:
     ) -> dict[str, Any]:
         """Ask the user to visit ``url`` (URL-mode elicitation; client needs ``elicitation.url``)."""
         if not self.modern and elicitation_id is None:
-            elicitation_id = uuid.uuid4().hex  # 2025-11-25 requires one
+            elicitation_id = os.urandom(16).hex()  # 2025-11-25 requires one
         request = url_elicitation_request(message, url, None if self.modern else elicitation_id)
         answers = await self.ask({key: request}, state=state, timeout=timeout)
         return answers[key]  # type: ignore[no-any-return]

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import os
 import time
 from collections.abc import Mapping
@@ -194,6 +192,8 @@ def _unb64(text: str) -> bytes:
 
 def _digest(params: Mapping[str, Any]) -> str:
     bound = {key: value for key, value in params.items() if key not in _UNBOUND}
+    import hashlib  # deferred: only multi-round-trip requests pay for it at start-up
+
     return hashlib.sha256(orjson.dumps(bound, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
 
@@ -214,8 +214,13 @@ class StateSealer:
         """The opaque ``requestState`` for ``state``, bound to this method and params."""
         expires = int((time.time() if now is None else now) + self.ttl)
         payload = orjson.dumps({"m": method, "d": _digest(params), "x": expires, "s": state})
-        mac = hmac.new(self._key, payload, hashlib.sha256).digest()
-        return f"{_b64(payload)}.{_b64(mac)}"
+        return f"{_b64(payload)}.{_b64(self._mac(payload))}"
+
+    def _mac(self, payload: bytes) -> bytes:
+        import hashlib  # deferred: only multi-round-trip requests pay for these at start-up
+        import hmac
+
+        return hmac.new(self._key, payload, hashlib.sha256).digest()
 
     def open(self, method: str, params: Mapping[str, Any], token: object, *, now: float | None = None) -> Any:
         """The state sealed in ``token``; -32602 if it is forged, altered, expired or for another call."""
@@ -229,7 +234,9 @@ class StateSealer:
             mac = _unb64(signature)
         except (ValueError, binascii.Error):
             raise _bad_state("it is malformed") from None
-        if not hmac.compare_digest(mac, hmac.new(self._key, payload, hashlib.sha256).digest()):
+        import hmac
+
+        if not hmac.compare_digest(mac, self._mac(payload)):
             raise _bad_state("its integrity check failed")
         sealed = orjson.loads(payload)
         if sealed["m"] != method or sealed["d"] != _digest(params):
