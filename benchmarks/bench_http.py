@@ -29,6 +29,7 @@ def run(
     seconds: float | None = 1.0,
     warmup: int = 200,
     clients: Sequence[int] = CLIENTS,
+    pin: bool = True,
 ) -> Outcome:
     usable = [spec for spec in specs if spec.http is not None and spec.missing is None]
 
@@ -43,6 +44,7 @@ def run(
             clients=clients,
             warmup=warmup,
             phase_seconds=seconds,
+            pin=pin,
         )
 
     outcome = interleaved(usable, rounds, measure, "http")

@@ -13,7 +13,8 @@ from benchmarks.macro import Outcome, interleaved
 from benchmarks.peers import FLOOR, ServerSpec, servers
 from mcpcore.bench import BenchResult, bench_stdio, format_table
 
-INFLIGHT = (1, 16, 64)
+#: In-flight levels of the pipelined phases (one in flight is the sequential phase already).
+INFLIGHT = (16, 64)
 
 
 def run(
@@ -24,6 +25,7 @@ def run(
     seconds: float | None = 1.0,
     warmup: int = 200,
     inflight: Sequence[int] = INFLIGHT,
+    pin: bool = True,
 ) -> Outcome:
     usable = [spec for spec in specs if spec.stdio is not None and spec.missing is None]
 
@@ -37,6 +39,7 @@ def run(
             warmup=warmup,
             env=spec.stdio_env(),
             phase_seconds=seconds,
+            pin=pin,
         )
 
     outcome = interleaved(usable, rounds, measure, "stdio")

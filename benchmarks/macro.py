@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ def interleaved(
     others carry on.
     """
     outcome = Outcome()
+    started = time.perf_counter()
     live = list(specs)
     for spec in live:
         outcome.runs[spec.name] = []
@@ -43,7 +45,12 @@ def interleaved(
         for spec in live[shift:] + live[:shift]:
             if spec.name in outcome.failures:
                 continue
-            print(f"[{label} {round_number + 1}/{rounds}] {spec.name}", file=sys.stderr, flush=True)
+            elapsed = time.perf_counter() - started
+            print(
+                f"[{label} {round_number + 1}/{rounds}, {elapsed:.0f} s] {spec.name}",
+                file=sys.stderr,
+                flush=True,
+            )
             try:
                 outcome.runs[spec.name].append(measure(spec))
             except Exception as exc:

@@ -38,6 +38,13 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.1f} {unit}"
 
 
+def _tick_label(value: float) -> str:
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
 def _ticks(low: float, high: float) -> list[float]:
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
     return [10.0**power for power in range(first, last + 1)]
@@ -88,7 +95,7 @@ def _panel(panel: Panel, x0: float, y0: float, width: float, row: float) -> tupl
         out.append(f"<line x1='{tx:.1f}' y1='{top}' x2='{tx:.1f}' y2='{y}' stroke='#ddd' stroke-width='1'/>")
         out.append(
             f"<text x='{tx:.1f}' y='{y + 14}' {FONT} font-size='10' fill='#777' "
-            f"text-anchor='middle'>{escape(_fmt(tick, ''))}</text>"
+            f"text-anchor='middle'>{escape(_tick_label(tick))}</text>"
         )
     # Grid lines first in paint order would hide under bars; put them before the bars instead.
     grid = [element for element in out if element.startswith("<line")]

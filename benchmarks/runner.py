@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks import bench_http, bench_stdio, plot
+from benchmarks import bench_http, bench_stdio, plot, profile
 from benchmarks.macro import Outcome
 from benchmarks.micro import format_micro
 from benchmarks.peers import (
@@ -63,6 +63,7 @@ class Suite:
     http: Outcome = field(default_factory=Outcome)
     hold: HoldResult | None = None
     hold_failure: str | None = None
+    profiles: dict[str, str] = field(default_factory=dict)  # transport -> Markdown table
     seconds: float = 0.0
 
 
@@ -112,17 +113,28 @@ def run_suite(args: argparse.Namespace) -> Suite:
             "requests": args.requests,
             "seconds": args.seconds,
             "hold_clients": args.hold,
+            "pinned": not args.no_pin,
         },
     )
     if not args.no_micro:
         suite.micro, suite.micro_failures = run_micro(args.repeat, args.number)
     if not args.no_stdio:
         suite.stdio = bench_stdio.run(
-            specs, rounds=args.rounds, requests=args.requests, seconds=args.seconds, warmup=args.warmup
+            specs,
+            rounds=args.rounds,
+            requests=args.requests,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            pin=not args.no_pin,
         )
     if not args.no_http:
         suite.http = bench_http.run(
-            specs, rounds=args.rounds, requests=args.requests, seconds=args.seconds, warmup=args.warmup
+            specs,
+            rounds=args.rounds,
+            requests=args.requests,
+            seconds=args.seconds,
+            warmup=args.warmup,
+            pin=not args.no_pin,
         )
         target = next((spec for spec in specs if spec.name == MCPCORE), None)
         if args.hold and target is not None:
@@ -131,6 +143,16 @@ def run_suite(args: argparse.Namespace) -> Suite:
                 suite.hold = bench_http.hold(target, clients=args.hold)
             except Exception as exc:
                 suite.hold_failure = f"{type(exc).__name__}: {exc}"
+    if not args.no_profile and any(spec.name == MCPCORE for spec in specs):
+        for transport, http in (("stdio", False), ("HTTP", True)):
+            if (http and args.no_http) or (not http and args.no_stdio):
+                continue
+            print(f"[profile] mcpcore over {transport}", file=sys.stderr, flush=True)
+            try:
+                table, calls = profile.profile(http, requests=args.profile_requests, top=12)
+                suite.profiles[transport] = f"{calls:,} calls of `add` driven.\n\n{table}"
+            except Exception as exc:
+                suite.profiles[transport] = f"_profiling failed: {type(exc).__name__}: {exc}_"
     suite.seconds = time.perf_counter() - started
     return suite
 
@@ -344,7 +366,14 @@ def report(suite: Suite) -> str:
         "",
         f"Medians of {cfg['rounds']} interleaved rounds. Each phase runs up to {cfg['requests']:,} calls of"
         f" `add` or {cfg['seconds']} s, whichever ends first. Cold start is spawn to the `initialize` reply;"
-        " RSS is after the run; CPU is the server's user+system time per call.",
+        " RSS is after the run; CPU is the server's user+system time per call."
+        + (
+            " Latency is measured with client and server pinned to one CPU (the software's own cost:"
+            " a wake-up across CPUs costs this VM tens of microseconds and the scheduler's choice"
+            " changes between runs), throughput with each on its own CPU."
+            if cfg.get("pinned")
+            else " Client and server were not pinned (`--no-pin`)."
+        ),
         "",
         format_table(stdio, baseline=FLOOR) if stdio else "_not measured_",
         *(["", *_notes(suite.stdio)] if _notes(suite.stdio) else []),
@@ -372,6 +401,18 @@ def report(suite: Suite) -> str:
             f" {held.kib_per_client:.1f} |",
             "",
         ]
+    if suite.profiles:
+        parts += [
+            "## Where mcpcore's time goes",
+            "",
+            "The calculator under `cProfile` (`python -m benchmarks.profile [--http]`), driven by the same"
+            " client: sequential calls, then 16 in flight (stdio) or 16 clients (HTTP). Functions with the"
+            " most time of their own; cProfile inflates Python-level costs, so read the proportions, not"
+            " the absolute figures. `runners.py(run)` is the event loop itself (C: polling and socket I/O).",
+            "",
+        ]
+        for transport, table in suite.profiles.items():
+            parts += [f"### {transport}", "", table, ""]
     parts += [
         "## Micro benchmarks (per layer, in process)",
         "",
@@ -437,6 +478,7 @@ def to_json(suite: Suite) -> dict[str, Any]:
         "stdio": outcome(suite.stdio),
         "http": outcome(suite.http),
         "hold": None if held is None else {**held.__dict__, "kib_per_client": held.kib_per_client},
+        "profiles": suite.profiles,
         "targets": [t.__dict__ for t in targets(suite)],
     }
 
@@ -445,11 +487,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per server (median)")
-    parser.add_argument("--requests", type=int, default=3000, help="calls per phase, at most")
-    parser.add_argument("--seconds", type=float, default=1.0, help="time cap per phase")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per server (median)")
+    parser.add_argument("--requests", type=int, default=2000, help="calls per phase, at most")
+    parser.add_argument("--seconds", type=float, default=0.6, help="time cap per phase")
     parser.add_argument("--warmup", type=int, default=200, help="calls before measuring")
-    parser.add_argument("--repeat", type=int, default=3, help="micro: best of this many loops")
+    parser.add_argument("--repeat", type=int, default=7, help="micro: best of this many loops")
     parser.add_argument("--number", type=int, default=None, help="micro: fixed loop count (no autorange)")
     parser.add_argument(
         "--hold", type=int, default=1000, help="HTTP clients held at once on mcpcore (0: skip)"
@@ -459,6 +501,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-stdio", action="store_true")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--no-npm", action="store_true", help="never run npm (skip the TS SDK if absent)")
+    parser.add_argument("--no-profile", action="store_true", help="skip profiling mcpcore")
+    parser.add_argument("--profile-requests", type=int, default=10_000, help="calls per profiled phase")
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="let the scheduler place client and servers (see bench.Placement)",
+    )
     parser.add_argument("--write", action="store_true", help="write RESULTS.md, results.svg, results.json")
     parser.add_argument(
         "--out", type=Path, default=HERE, help="directory --write writes to (default: benchmarks/)"

@@ -44,6 +44,7 @@ __all__ = [
     "HoldResult",
     "HttpBenchClient",
     "HttpResponse",
+    "Placement",
     "ResponseReader",
     "StdioBenchClient",
     "bench_http",
@@ -87,8 +88,12 @@ def process_rss_mib(pid: int | None) -> float:
     return 0.0
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """End a server we spawned: close its stdin (stdio servers exit on EOF), then terminate, then kill."""
+def _stop(process: subprocess.Popen[bytes], grace: float = 3.0) -> None:
+    """End a server we spawned: close its stdin (stdio servers exit on EOF), then terminate, then kill.
+
+    Its figures are read by then; ``grace`` only bounds how long a slow
+    shutdown (some HTTP stacks take seconds) may stretch the suite.
+    """
     if process.stdin is not None:
         with contextlib.suppress(OSError):
             process.stdin.close()
@@ -96,12 +101,56 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         if action is not None:
             action()
         try:
-            process.wait(3 if action is None else 5)
+            process.wait(grace if action is not process.kill else 10)
             break
         except subprocess.TimeoutExpired:
             continue
     if process.stdout is not None:
         process.stdout.close()
+
+
+class Placement:
+    """Where the client and the server run while measuring (``pin=True``, Linux, two CPUs or more).
+
+    On a small VM a wake-up across CPUs costs tens of microseconds, several
+    times a fast server's whole round trip, and whether the scheduler puts
+    the pair on one CPU or two changes from run to run. Pinning makes it a
+    decision instead: latency is measured with client and server on the
+    same CPU (the software's own cost), throughput with each on its own CPU
+    (so pipelining can overlap them). Without pinning both float.
+    """
+
+    def __init__(self, pid: int | None, pin: bool) -> None:
+        self.pid = pid
+        allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        self.active = pin and pid is not None and len(allowed) >= 2
+        self.allowed = set(allowed)
+        self.client_cpu, self.server_cpu = (allowed[0], allowed[1]) if self.active else (-1, -1)
+
+    def _server(self, cpus: set[int]) -> None:
+        assert self.pid is not None
+        try:
+            threads = os.listdir(f"/proc/{self.pid}/task")
+        except OSError:
+            threads = [str(self.pid)]
+        for thread in threads:  # affinity is per thread on Linux: node and uvicorn run several
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(int(thread), cpus)
+
+    def together(self) -> None:
+        if self.active:
+            os.sched_setaffinity(0, {self.client_cpu})
+            self._server({self.client_cpu})
+
+    def apart(self) -> None:
+        if self.active:
+            os.sched_setaffinity(0, {self.client_cpu})
+            self._server({self.server_cpu})
+
+    def release(self) -> None:
+        if self.active:
+            os.sched_setaffinity(0, self.allowed)
+            self._server(self.allowed)
 
 
 # ------------------------------------------------------------------ stdio client
@@ -313,15 +362,28 @@ def _percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+_PROGRESS_INTERVAL = 0.1  # seconds between redraws: drawing is a syscall, kept out of timed loops' way
+_progress_state: dict[str, float | bool] = {}
+
+
 def _progress(label: str, done: int, total: int) -> None:
-    """A one-line progress bar on stderr (only on a terminal: logs stay clean)."""
-    if sys.stderr.isatty():
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r\x1b[2K  {label:<40} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    """A one-line progress bar on stderr, redrawn at most every 0.1 s (only on a terminal)."""
+    if "tty" not in _progress_state:
+        _progress_state["tty"] = sys.stderr.isatty()
+        _progress_state["drawn"] = 0.0
+    if not _progress_state["tty"]:
+        return
+    now = time.perf_counter()
+    finished = done >= total
+    if not finished and now - float(_progress_state["drawn"]) < _PROGRESS_INTERVAL:
+        return
+    _progress_state["drawn"] = now
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r\x1b[2K  {label:<40} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if finished:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 class _Deadline:
@@ -365,18 +427,21 @@ def bench_stdio(
     version: str = DEFAULT_VERSION,
     env: dict[str, str] | None = None,
     phase_seconds: float | None = None,
+    pin: bool = False,
 ) -> BenchResult:
     """Measure one stdio server; its ``tool`` must add integers ``a`` and ``b`` and answer the sum as text.
 
     ``phase_seconds`` caps each phase (sequential, then each in-flight level)
     so that slow servers do not dominate a suite's run time; ``requests`` is
-    then the upper bound of the phase's count.
+    then the upper bound of the phase's count. ``pin``: see :class:`Placement`.
     """
     client = StdioBenchClient(argv, env)
+    placement = Placement(client.process.pid, pin)
     try:
         _initialize(client, version)
         cold_start_ms = (time.perf_counter() - client.started) * 1000
         rss_idle = client.rss_mib()
+        placement.together()
         for i in range(warmup):
             client.send(_call(i + 1, tool, i))
             _check(client.read_response(), i + 1)
@@ -393,13 +458,13 @@ def bench_stdio(
             samples.append((time.perf_counter_ns() - start) / 1000)
             _check(reply, i + 1)
             next_id += 1
-            if i % 500 == 0:
-                _progress(f"{name}: sequential", i, requests)
-                if deadline.over(i + 1):
-                    break
+            _progress(f"{name}: sequential", i, requests)
+            if deadline.over(i + 1):
+                break
         total_requests += len(samples)
         _progress(f"{name}: sequential", requests, requests)
         throughput: dict[int, float] = {}
+        placement.apart()
         for depth in inflight:
             count = max(requests, depth * 50)
             done, seconds, next_id = _pipeline(
@@ -420,6 +485,7 @@ def bench_stdio(
         result.rss_after_mib = client.rss_mib()
         return result
     finally:
+        placement.release()
         client.close()
 
 
@@ -438,7 +504,6 @@ def _pipeline(
     deadline = _Deadline(phase_seconds, min(count, depth * 20))
     start_s = time.perf_counter()
     sent = done = 0
-    reported = -1
     while True:
         frames: list[bytes] = []
         while len(expected) < depth and sent < count:
@@ -453,11 +518,9 @@ def _pipeline(
         for reply in client.read_responses():
             _check(reply, expected.pop(reply["id"]))
             done += 1
-        if done // 1000 != reported:
-            reported = done // 1000
-            _progress(f"{name}: {depth} in flight", done, count)
-            if deadline.over(done):
-                count = sent  # time is up: drain what is in flight
+        _progress(f"{name}: {depth} in flight", done, count)
+        if deadline.over(done):
+            count = sent  # time is up: drain what is in flight
     seconds = time.perf_counter() - start_s
     _progress(f"{name}: {depth} in flight", count, count)
     return done, seconds, next_id
@@ -738,10 +801,9 @@ class _Concurrent:
                             ok += 1
                         else:
                             self.errors += 1
-                        if finished % 1000 == 0:
-                            _progress(label, finished, count)
-                            if deadline.over(finished):
-                                count = sent
+                        _progress(label, finished, count)
+                        if deadline.over(finished):
+                            count = sent
                         if sent < count and self._send(client, sent):
                             sent += 1
         finally:
@@ -765,12 +827,14 @@ def bench_http(
     version: str = DEFAULT_VERSION,
     phase_seconds: float | None = None,
     start_timeout: float = 60.0,
+    pin: bool = False,
 ) -> BenchResult:
     """Measure one HTTP server at ``url``: spawn ``argv`` first when given (cold start measured).
 
     Sequential latency comes from one keep-alive client; throughput at each
     level of ``clients`` from that many keep-alive connections, each its own
-    MCP session with one request outstanding.
+    MCP session with one request outstanding. ``pin``: see :class:`Placement`
+    (it needs the server's pid: spawned here, or given).
     """
     process: subprocess.Popen[bytes] | None = None
     started = time.perf_counter()
@@ -784,12 +848,14 @@ def bench_http(
         )
         pid = process.pid
     opened: list[HttpBenchClient] = []
+    placement = Placement(pid, pin)
     try:
         first = _connect_when_ready(url, version, started + start_timeout, process)
         opened.append(first)
         first.initialize()
         cold_start_ms = (time.perf_counter() - started) * 1000 if process is not None else 0.0
         rss_idle = process_rss_mib(pid)
+        placement.together()
         for i in range(warmup):
             _check(first.call(i + 1, tool, i), i + 1)
         next_id = warmup + 1
@@ -806,14 +872,14 @@ def bench_http(
                 raise RuntimeError(f"tools/call got HTTP {response.status}: {response.body[:300]!r}")
             _check(response.message(), i + 1)
             next_id += 1
-            if i % 500 == 0:
-                _progress(f"{name}: sequential", i, requests)
-                if deadline.over(i + 1):
-                    break
+            _progress(f"{name}: sequential", i, requests)
+            if deadline.over(i + 1):
+                break
         _progress(f"{name}: sequential", requests, requests)
         total = len(samples)
         throughput: dict[int, float] = {}
         errors = 0
+        placement.apart()
         for level in clients:
             while len(opened) < level:
                 extra = HttpBenchClient(url, version=version)
@@ -834,10 +900,11 @@ def bench_http(
         result.rss_after_mib = process_rss_mib(pid)
         return result
     finally:
+        placement.release()
         for client in opened:
             client.close()
         if process is not None:
-            _stop(process)
+            _stop(process, grace=0.5)
 
 
 def hold_http(
@@ -972,6 +1039,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clients", default="1,16", help="HTTP: comma-separated concurrent client counts")
     parser.add_argument("--pid", type=int, default=None, help="HTTP URL only: server pid for CPU and RSS")
     parser.add_argument("--seconds", type=float, default=None, help="cap each phase at this many seconds")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="latency with client and server on one CPU, throughput on two (Linux; see Placement)",
+    )
     parser.add_argument("--runs", type=int, default=1, help="runs; the median of each figure is reported")
     parser.add_argument("--protocol", default=DEFAULT_VERSION, help="protocol version to initialize with")
     parser.add_argument("--name", default=None, help="server name in the table")
@@ -1005,6 +1077,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     clients=_levels(parsed.clients),
                     version=parsed.protocol,
                     phase_seconds=parsed.seconds,
+                    pin=parsed.pin,
                 )
             )
         else:
@@ -1017,6 +1090,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     inflight=_levels(parsed.inflight),
                     version=parsed.protocol,
                     phase_seconds=parsed.seconds,
+                    pin=parsed.pin,
                 )
             )
     result = median_result(runs)

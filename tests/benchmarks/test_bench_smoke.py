@@ -232,6 +232,8 @@ def test_runner_writes_results_and_targets(tmp_path: Path) -> None:
             "--hold",
             "8",
             "--no-npm",
+            "--profile-requests",
+            "50",
             "--write",
             "--out",
             str(tmp_path),
@@ -250,9 +252,21 @@ def test_runner_writes_results_and_targets(tmp_path: Path) -> None:
     assert [r["name"] for r in data["http"]["medians"]] == ["floor", "mcpcore (uvloop)"]
     assert {row["layer"] for row in data["micro"]} == {"framing", "messages", "dispatch", "validation"}
     assert data["hold"]["connected"] == 8 and data["hold"]["errors"] == 0
+    assert set(data["profiles"]) == {"stdio", "HTTP"}
+    assert all("| function |" in table for table in data["profiles"].values())
     statuses = [target["status"] for target in data["targets"]]
     assert len(statuses) == 8 and set(statuses) <= {"PASS", "MISS", "n/a"}
     results = (tmp_path / "RESULTS.md").read_text()
     assert "## Targets (issue 5)" in results and "results.svg" in results
     ET.fromstring((tmp_path / "results.svg").read_text())
     assert b"| floor |" in done.stdout
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs"
+)
+def test_pinned_run_restores_the_clients_cpus() -> None:
+    before = os.sched_getaffinity(0)
+    result = bench_stdio("floor", FLOOR_STDIO, requests=20, inflight=(4,), warmup=5, env=ENV, pin=True)
+    _assert_shape(result, (4,), 20, "stdio")
+    assert os.sched_getaffinity(0) == before
