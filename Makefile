@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: test lint typecheck bench check-all clean conformance conformance-client inspector
+.PHONY: test lint typecheck bench check-all clean fuzz soak conformance conformance-client inspector
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ conformance-client: $(DEV)
 # The official MCP Inspector CLI against the example over stdio (installs node 22 + Inspector into .node/).
 inspector: $(DEV)
 	$(PY) tests/interop/inspector.py
+
+# Long fuzzing: the tests/fuzz properties with many more examples, fresh random inputs each run.
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(DEV)
+	MCPCORE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MCPCORE_FUZZ_RANDOM=1 $(PY) -m pytest -q -p no:cacheprovider \
+		--timeout 3600 tests/fuzz
+
+# A million stdio requests and an HTTP session-churn run; figures go into benchmarks/RESULTS.md.
+soak: $(DEV)
+	$(PY) -m benchmarks.soak --write
 
 check-all: test lint typecheck
 

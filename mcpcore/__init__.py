@@ -22,17 +22,38 @@ from mcpcore.registry.input_required import (
     url_elicitation_request,
 )
 from mcpcore.registry.prompts import assistant_message, user_message
+from mcpcore.registry.tasks import TaskContext
 from mcpcore.registry.uri_template import UriTemplate
 from mcpcore.server import Server
 from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 
 if TYPE_CHECKING:
-    from mcpcore.client import Client, ClientSession
+    from mcpcore.client import Client, ClientSession, OAuth
+    from mcpcore.transport.asgi import AsgiApp
+    from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
+    from mcpcore.transport.security import AccessToken, BearerAuth, TokenVerifier
+    from mcpcore.transport.streamable import EventStore, HttpOptions, InMemoryEventStore
 
 __version__ = "0.1.0"
 
 #: Imported on first use (PEP 562): a server process never pays for the client's imports.
-_LAZY = {"Client": "mcpcore.client", "ClientSession": "mcpcore.client"}
+_LAZY = {
+    "Client": "mcpcore.client",
+    "ClientSession": "mcpcore.client",
+    "OAuth": "mcpcore.client",
+    # HTTP serving: a stdio server's cold start must not pay for it.
+    "AccessToken": "mcpcore.transport.security",
+    "AsgiApp": "mcpcore.transport.asgi",
+    "BearerAuth": "mcpcore.transport.security",
+    "EventStore": "mcpcore.transport.streamable",
+    "HttpOptions": "mcpcore.transport.streamable",
+    "HttpServer": "mcpcore.transport.http",
+    "InMemoryEventStore": "mcpcore.transport.streamable",
+    "ServerLimits": "mcpcore.transport.http",
+    "TokenVerifier": "mcpcore.transport.security",
+    "serve_http": "mcpcore.transport.http",
+    "start_http": "mcpcore.transport.http",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -50,6 +71,9 @@ __all__ = [
     "LATEST_LEGACY",
     "LATEST_MODERN",
     "SUPPORTED_VERSIONS",
+    "AccessToken",
+    "AsgiApp",
+    "BearerAuth",
     "Client",
     "ClientCapabilityError",
     "ClientRequestError",
@@ -58,11 +82,19 @@ __all__ = [
     "ConnectionClosedError",
     "Content",
     "Context",
+    "EventStore",
+    "HttpOptions",
+    "HttpServer",
+    "InMemoryEventStore",
     "InputRequired",
+    "OAuth",
     "ProtocolError",
     "RequestTimeoutError",
     "RpcError",
     "Server",
+    "ServerLimits",
+    "TaskContext",
+    "TokenVerifier",
     "ToolResult",
     "UriTemplate",
     "__version__",
@@ -75,6 +107,8 @@ __all__ = [
     "roots_request",
     "run",
     "sampling_request",
+    "serve_http",
+    "start_http",
     "text",
     "url_elicitation_request",
     "user_message",

@@ -22,7 +22,15 @@ from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
 from mcpcore.registry.prompts import Prompt, PromptRegistry
 from mcpcore.registry.resources import Resource, ResourceRegistry
 from mcpcore.registry.subscriptions import Subscriptions
-from mcpcore.registry.tools import RunMode, Tool, ToolRegistry
+from mcpcore.registry.tasks import (
+    DEFAULT_MAX_TASKS,
+    DEFAULT_MAX_TTL_MS,
+    DEFAULT_POLL_INTERVAL_MS,
+    DEFAULT_TTL_MS,
+    Tasks,
+    TaskStore,
+)
+from mcpcore.registry.tools import RunMode, TaskDetach, TaskSupport, Tool, ToolRegistry
 from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
 from mcpcore.session import META_SERVER_INFO
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
@@ -61,6 +69,11 @@ class Server:
     ``client_request_timeout`` bounds each server-to-client request (legacy
     sampling, elicitation, roots, ping). ``logging`` declares the logging
     capability, so handlers may send log notifications through their context.
+
+    Tasks (tools registered with ``task_support``): at most ``max_tasks`` kept
+    at once; ``task_ttl_ms`` is the TTL a task gets unless a 2025-11-25 client
+    asks for one, capped at ``task_max_ttl_ms``; ``task_poll_interval_ms`` is
+    the polling interval suggested to clients.
     """
 
     def __init__(
@@ -84,6 +97,10 @@ class Server:
         state_ttl: float = DEFAULT_STATE_TTL,
         client_request_timeout: float = 60.0,
         logging: bool = True,
+        max_tasks: int = DEFAULT_MAX_TASKS,
+        task_ttl_ms: int | None = DEFAULT_TTL_MS,
+        task_max_ttl_ms: int | None = DEFAULT_MAX_TTL_MS,
+        task_poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
     ) -> None:
         info: dict[str, Any] = {"name": name, "version": version}
         for key, value in (
@@ -138,6 +155,15 @@ class Server:
             "logging/setLevel": Method(subs.set_level, capability="logging", modern=False),
             "subscriptions/listen": Method(subs.listen, legacy=False),
         }
+        store = TaskStore(
+            max_tasks=max_tasks,
+            default_ttl_ms=task_ttl_ms,
+            max_ttl_ms=task_max_ttl_ms,
+            poll_interval_ms=task_poll_interval_ms,
+        )
+        self.tasks = Tasks(self, store, page_size=page_size)
+        self.tools.task_hook = self.tasks.dispatch
+        self.methods.update(self.tasks.methods())
 
     # ------------------------------------------------------------ registration
 
@@ -154,6 +180,8 @@ class Server:
         meta: dict[str, Any] | None = None,
         run: RunMode | None = None,
         timeout: float | None = None,
+        task_support: TaskSupport | None = None,
+        task_detach: TaskDetach = "start",
     ) -> Callable[[F], F]:
         """Register the decorated function as a tool and return it unchanged.
 
@@ -162,6 +190,8 @@ class Server:
         a plain function with ``"loop"`` is called inline and must not block)
         or ``"thread"`` (default for plain functions). ``timeout`` (seconds)
         answers a call that runs longer with an ``isError`` result.
+        ``task_support`` (``"optional"``/``"required"``) lets calls run as
+        tasks; ``task_detach="manual"``: only once the tool awaits ``ctx.detach()``.
         """
 
         def register(fn: F) -> F:
@@ -177,6 +207,8 @@ class Server:
                 meta=meta,
                 run=run,
                 timeout=timeout,
+                task_support=task_support,
+                task_detach=task_detach,
             )
             return fn
 
@@ -184,7 +216,10 @@ class Server:
 
     def add_tool(self, fn: Callable[..., Any], **options: Any) -> Tool:
         """Register ``fn`` as a tool (the non-decorator form of :meth:`tool`)."""
-        return self.tools.add(fn, **options)
+        tool = self.tools.add(fn, **options)
+        if tool.task_support is not None:
+            self.tasks.enable()
+        return tool
 
     def remove_tool(self, name: str) -> None:
         """Unregister a tool; connected clients are told the list changed."""
@@ -354,6 +389,7 @@ class Server:
         connection.close()
         self.connections.discard(connection)
         self.subscriptions.forget(connection)
+        self.tasks.forget(connection)
 
     # ---------------------------------------------------------------- results
 
@@ -366,6 +402,9 @@ class Server:
         capabilities = self.capabilities
         if version == versions.V2024_11_05 and "completions" in capabilities:
             capabilities = {k: v for k, v in capabilities.items() if k != "completions"}
+        if "tasks" in capabilities or "extensions" in capabilities:  # 2025-11-25 only / 2026-07-28 only
+            drop = {"extensions"} if version == versions.V2025_11_25 else {"extensions", "tasks"}
+            capabilities = {k: v for k, v in capabilities.items() if k not in drop}
         return capabilities
 
     def modern_result(self, result: dict[str, Any], *, cacheable: bool = False) -> dict[str, Any]:
@@ -399,7 +438,11 @@ class Server:
     def _discover(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
         result: dict[str, Any] = {
             "supportedVersions": list(versions.SUPPORTED_VERSIONS),
-            "capabilities": self.capabilities,
+            "capabilities": (
+                {k: v for k, v in self.capabilities.items() if k != "tasks"}  # the extension replaces it
+                if "tasks" in self.capabilities
+                else self.capabilities
+            ),
         }
         if self.instructions:
             result["instructions"] = self.instructions

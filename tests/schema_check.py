@@ -45,6 +45,10 @@ RESULT_TYPES: dict[str, str] = {
     "completion/complete": "CompleteResult",
     "logging/setLevel": "EmptyResult",
     "subscriptions/listen": "SubscriptionsListenResult",
+    "tasks/get": "GetTaskResult",
+    "tasks/cancel": "CancelTaskResult",
+    "tasks/list": "ListTasksResult",
+    "tasks/result": "GetTaskPayloadResult",
 }
 
 
@@ -111,7 +115,11 @@ def check_response(version: str, method: str | None, message: dict[str, Any]) ->
         and result.get("resultType") == "input_required"
     ):
         definition = "InputRequiredResult"
-    if definition is not None:
+    if isinstance(result, dict) and method == "tools/call" and "task" in result and version != MODERN_VERSION:
+        definition = "CreateTaskResult"  # 2025-11-25 task-augmented call
+    if isinstance(result, dict) and result.get("resultType") == "task":
+        definition = "Result"  # the tasks extension's CreateTaskResult is not in the core schema
+    if definition is not None and has_definition(version, definition):
         check(version, definition, result)
 
 

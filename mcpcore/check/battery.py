@@ -241,6 +241,7 @@ class Battery:
             else:
                 row.detail = f"{count} messages validated"
             rows.append(row)
+        rows.append(self._logging_outcome())
         stdout = Outcome("stdio.clean-stdout", "stdout carries only JSON-RPC messages", "pass")
         if self.target.is_http:
             stdout = Outcome(
@@ -255,6 +256,34 @@ class Battery:
             )
         rows.append(stdout)
         return rows
+
+    def _logging_outcome(self) -> Outcome:
+        """Log notifications are gated by the ``logging`` capability of the era they were sent in."""
+        row = Outcome("logging.capability", "log notifications only with the logging capability", "pass")
+        facts = self.facts
+        undeclared = [
+            (check_id, version, msg)
+            for check_id, version, msg in self.recorder.logs
+            if "logging"
+            not in (
+                facts.modern_capabilities
+                if version in versions.MODERN_VERSIONS
+                else facts.legacy_capabilities
+            )
+        ]
+        if undeclared:
+            check_id, version, msg = undeclared[0]
+            row.status = "fail"
+            row.detail = (
+                f"{len(undeclared)} notifications/message without the logging capability; "
+                f"first in {check_id} under {version}"
+            )
+            row.evidence = excerpt(msg)
+        elif self.recorder.logs:
+            row.detail = f"{len(self.recorder.logs)} log notification(s), capability declared"
+        else:
+            row.detail = "no log notifications seen"
+        return row
 
 
 def _stdio_only(b: Battery) -> None:
@@ -895,6 +924,141 @@ async def _invalid_arguments(b: Battery) -> str | None:
     finally:
         await probe.__aexit__(None, None, None)
     return f"isError under {probe.version}"
+
+
+# ====================================================================== resources, prompts, completion
+
+#: How many listed resources / prompts the battery reads back (the first ones listed).
+MAX_READS = 5
+_TEMPLATE_VARIABLE = re.compile(r"\{[+#./;?&]?([A-Za-z0-9_]+)")
+
+
+def _declared(b: Battery, capability: str) -> None:
+    if capability not in b.facts.capabilities:
+        raise NotApplicable(f"no {capability} capability")
+
+
+@check("resources.read", "listed resources read back with well-formed contents")
+async def _resources_read(b: Battery) -> str | None:
+    _declared(b, "resources")
+    probe = await b.connected("resources.read")
+    try:
+        resources = await _walk(probe, "resources/list", "resources")
+        listed = [r for r in resources if type(r) is dict and type(r.get("uri")) is str]
+        if not listed:
+            raise NotApplicable("the server lists no resources")
+        for resource in listed[:MAX_READS]:
+            uri = resource["uri"]
+            try:
+                result = await probe.s.request("resources/read", {"uri": uri}, timeout=b.target.timeout)
+            except RpcError as exc:
+                raise Fail(f"resources/read of the listed {uri!r} failed: {exc.code} {exc.message}") from None
+            except RequestTimeoutError:
+                raise Fail(f"resources/read {uri!r} got no answer within {b.target.timeout} s") from None
+            contents = result.get("contents")
+            if type(contents) is not list or not contents:
+                raise Fail(f"resources/read {uri!r}: no contents", result)
+            for item in contents:
+                if type(item) is not dict or type(item.get("uri")) is not str:
+                    raise Fail(f"resources/read {uri!r}: a content item without a uri", result)
+                if type(item.get("text")) is not str and type(item.get("blob")) is not str:
+                    raise Fail(f"resources/read {uri!r}: a content item with neither text nor blob", result)
+    finally:
+        await probe.__aexit__(None, None, None)
+    return f"read {min(len(listed), MAX_READS)} of {len(listed)}"
+
+
+def _prompt_arguments(prompt: dict[str, Any]) -> dict[str, str]:
+    """Values for a prompt's required arguments (prompt arguments are strings)."""
+    arguments = prompt.get("arguments") or []
+    return {
+        a["name"]: "mcpcore-check"
+        for a in arguments
+        if type(a) is dict and type(a.get("name")) is str and a.get("required")
+    }
+
+
+@check("prompts.get", "listed prompts render with their required arguments")
+async def _prompts_get(b: Battery) -> str | None:
+    _declared(b, "prompts")
+    probe = await b.connected("prompts.get")
+    rendered, refused = [], []
+    try:
+        prompts = await _walk(probe, "prompts/list", "prompts")
+        listed = [p for p in prompts if type(p) is dict and type(p.get("name")) is str]
+        if not listed:
+            raise NotApplicable("the server lists no prompts")
+        for prompt in listed[:MAX_READS]:
+            name, arguments = prompt["name"], _prompt_arguments(prompt)
+            params: dict[str, Any] = {"name": name}
+            if arguments:
+                params["arguments"] = arguments
+            try:
+                result = await probe.s.request("prompts/get", params, timeout=b.target.timeout)
+            except RpcError as exc:
+                if arguments and exc.code == -32602:
+                    refused.append(name)  # the sample values may not suit it: a -32602 is a fair answer
+                    continue
+                raise Fail(f"prompts/get {name} with {arguments} failed: {exc.code} {exc.message}") from None
+            except RequestTimeoutError:
+                raise Fail(f"prompts/get {name} got no answer within {b.target.timeout} s") from None
+            messages = result.get("messages")
+            if type(messages) is not list:
+                raise Fail(f"prompts/get {name}: messages is not an array", result)
+            for message in messages:
+                if (
+                    type(message) is not dict
+                    or message.get("role") not in ("user", "assistant")
+                    or type(message.get("content")) is not dict
+                ):
+                    raise Fail(f"prompts/get {name}: a malformed message", result)
+            rendered.append(name)
+    finally:
+        await probe.__aexit__(None, None, None)
+    note = f"rendered {', '.join(rendered) or 'none'}"
+    return note + (f"; -32602 for sample arguments: {', '.join(refused)}" if refused else "")
+
+
+async def _completion_ref(probe: Probe, b: Battery) -> tuple[dict[str, Any], str] | None:
+    """A reference with an argument to complete: a prompt argument, else a template variable."""
+    capabilities = b.facts.capabilities
+    if "prompts" in capabilities:
+        for prompt in await _walk(probe, "prompts/list", "prompts"):
+            for argument in (prompt.get("arguments") or []) if type(prompt) is dict else []:
+                if type(argument) is dict and type(argument.get("name")) is str:
+                    return {"type": "ref/prompt", "name": prompt["name"]}, argument["name"]
+    if "resources" in capabilities:
+        for template in await _walk(probe, "resources/templates/list", "resourceTemplates"):
+            uri = template.get("uriTemplate") if type(template) is dict else None
+            found = _TEMPLATE_VARIABLE.search(uri) if type(uri) is str else None
+            if found:
+                return {"type": "ref/resource", "uri": uri}, found.group(1)
+    return None
+
+
+@check("completion.complete", "completion/complete answers for a prompt argument or template variable")
+async def _completion(b: Battery) -> str | None:
+    _declared(b, "completions")
+    probe = await b.connected("completion.complete")
+    try:
+        found = await _completion_ref(probe, b)
+        if found is None:
+            raise NotApplicable("no prompt argument or template variable to complete")
+        ref, argument = found
+        params = {"ref": ref, "argument": {"name": argument, "value": ""}}
+        try:
+            result = await probe.s.request("completion/complete", params, timeout=b.target.timeout)
+        except RpcError as exc:
+            raise Fail(f"completion/complete {ref} {argument!r} failed: {exc.code} {exc.message}") from None
+        completion = result.get("completion")
+        values = completion.get("values") if type(completion) is dict else None
+        if type(values) is not list or not all(type(v) is str for v in values):
+            raise Fail("completion/complete: completion.values is not an array of strings", result)
+        if len(values) > 100:
+            raise Fail(f"completion/complete: {len(values)} values (at most 100 allowed)", result)
+    finally:
+        await probe.__aexit__(None, None, None)
+    return f"{len(values)} value(s) for {ref['type']} argument {argument!r}"
 
 
 # ====================================================================== concurrency

@@ -71,6 +71,8 @@ class Recorder:
     validated: dict[str, int] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
     not_json: list[tuple[str, str]] = field(default_factory=list)
+    #: Every ``notifications/message`` the server sent: (check, version, message).
+    logs: list[tuple[str, str, Any]] = field(default_factory=list)
 
     def record(
         self, check: str, version: str, *, what: str, definition: str | None, instance: Any, msg: Any
@@ -177,6 +179,8 @@ class Probe:
         if type(method) is str:
             definition = schema.by_method.get(method)
             kind = "request" if "id" in msg else "notification"
+            if method == "notifications/message":
+                self.recorder.logs.append((self.check, self.version, msg))
             self.recorder.record(
                 self.check,
                 self.version,

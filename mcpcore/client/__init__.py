@@ -5,6 +5,7 @@ holds the transport-independent dispatch, :mod:`mcpcore.client.stdio` the
 subprocess transport.
 """
 
+from mcpcore.client.auth import ClientCredentials, OAuth, OAuthError, Tokens, follow_redirects
 from mcpcore.client.client import Client, PaginationError
 from mcpcore.client.http import HttpStatusError, HttpTransport
 from mcpcore.client.session import ClientSession, ServerInfo, Subscription
@@ -12,11 +13,16 @@ from mcpcore.client.stdio import StdioTransport
 
 __all__ = [
     "Client",
+    "ClientCredentials",
     "ClientSession",
     "HttpStatusError",
     "HttpTransport",
+    "OAuth",
+    "OAuthError",
     "PaginationError",
     "ServerInfo",
     "StdioTransport",
     "Subscription",
+    "Tokens",
+    "follow_redirects",
 ]

@@ -19,6 +19,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from mcpcore.client.auth import OAuth
 from mcpcore.client.http import HttpTransport
 from mcpcore.client.session import (
     ClientSession,
@@ -172,14 +173,23 @@ class Client:
         headers: Mapping[str, str] | None = None,
         standalone_stream: bool = True,
         connect_timeout: float = 10.0,
+        auth: OAuth | None = None,
         **options: Any,
     ) -> Client:
-        """A client for the Streamable HTTP endpoint at ``url``; connects when entered with ``async with``."""
+        """A client for the Streamable HTTP endpoint at ``url``; connects when entered with ``async with``.
+
+        ``auth`` (an :class:`~mcpcore.client.auth.OAuth`) makes it an OAuth 2.1
+        client: a 401 or a 403 ``insufficient_scope`` runs the authorization flow.
+        """
         client = cls(**options)
 
         async def connector() -> None:
             await client.connect_http(
-                url, headers=headers, standalone_stream=standalone_stream, connect_timeout=connect_timeout
+                url,
+                headers=headers,
+                standalone_stream=standalone_stream,
+                connect_timeout=connect_timeout,
+                auth=auth,
             )
 
         client._connector = connector
@@ -192,10 +202,15 @@ class Client:
         headers: Mapping[str, str] | None = None,
         standalone_stream: bool = True,
         connect_timeout: float = 10.0,
+        auth: OAuth | None = None,
     ) -> ServerInfo:
         """Connect to a Streamable HTTP endpoint and run the era detection chosen by ``mode``."""
         transport = HttpTransport(
-            url, headers=headers, standalone_stream=standalone_stream, connect_timeout=connect_timeout
+            url,
+            headers=headers,
+            standalone_stream=standalone_stream,
+            connect_timeout=connect_timeout,
+            auth=auth,
         )
         self.transport = transport
         session = ClientSession(transport, **self._session_options)

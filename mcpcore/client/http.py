@@ -19,6 +19,11 @@ response) is fed back to the session. The era is read off each frame:
   ends before its response is resumed with GET + ``Last-Event-ID`` after the
   server's ``retry`` delay; closing sends DELETE.
 
+With an :class:`~mcpcore.client.auth.OAuth` (``auth=``), every request
+carries its bearer token; a 401, or a 403 ``insufficient_scope``, runs the
+authorization flow (once for every request refused at the same time) and
+sends the request again, at most :data:`MAX_AUTH_RETRIES` times.
+
 A request that cannot be answered (connection refused, an error status with
 no JSON-RPC body, a stream that ends without the response) fails at once with
 :class:`HttpStatusError` or :class:`~mcpcore.errors.ConnectionClosedError`;
@@ -38,6 +43,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from mcpcore import versions
+from mcpcore.client.auth import OAuth, OAuthError
 from mcpcore.client.http_pool import HttpPool, HttpResponse
 from mcpcore.errors import ConnectionClosedError
 from mcpcore.session import META_PROTOCOL_VERSION
@@ -57,6 +63,8 @@ ACCEPT_BOTH: Final = "application/json, text/event-stream"
 MAX_RESUMES: Final = 5
 #: The wait before resuming a stream when the server sent no ``retry`` (milliseconds).
 DEFAULT_RETRY_MS: Final = 1000
+#: A safety net: how many authorization challenges one POST may meet (the OAuth client decides sooner).
+MAX_AUTH_RETRIES: Final = 8
 
 
 class HttpStatusError(ConnectionError):
@@ -123,6 +131,7 @@ class HttpTransport:
         connect_timeout: float = 10.0,
         ssl: _ssl.SSLContext | bool | None = None,
         max_idle: int = 16,
+        auth: OAuth | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -151,6 +160,10 @@ class HttpTransport:
         #: Extra headers on every request (``Authorization``, ``Origin``, …).
         self.extra_headers: dict[str, str] = dict(headers or {})
         self.standalone_stream = standalone_stream
+        #: The OAuth 2.1 client that supplies bearer tokens (``None``: no authorization).
+        self.auth = auth
+        if auth is not None:
+            auth.bind(url)
         #: The legacy session id the server assigned (``None`` before initialize, or for sessionless servers).
         self.session_id: str | None = None
         #: Every POST's HTTP outcome, newest last (bounded; for checks and tests).
@@ -215,7 +228,12 @@ class HttpTransport:
 
     def base_headers(self, accept: str = ACCEPT_BOTH) -> list[tuple[str, str]]:
         headers = [("host", self.host_header), ("accept", accept)]
-        headers.extend(self.extra_headers.items())
+        bearer = self.auth.authorization() if self.auth is not None else None
+        if bearer is None:
+            headers.extend(self.extra_headers.items())
+        else:
+            headers.extend(item for item in self.extra_headers.items() if item[0].lower() != "authorization")
+            headers.append(("authorization", bearer))
         return headers
 
     def _headers_for(self, msg: Any) -> list[tuple[str, str]]:
@@ -282,20 +300,26 @@ class HttpTransport:
 
     async def _post(self, body: bytes, msg: Any, *, retried: bool = False) -> None:
         try:
-            await self._post_once(body, msg, retried=retried)
+            await self._post_once(body, msg, retried=retried, challenges=(0, 0))
         finally:
             if type(msg) is dict and msg.get("method") == "notifications/initialized":
                 gate = self._initialized
                 if gate is not None and not gate.done():
                     gate.set_result(None)
 
-    async def _post_once(self, body: bytes, msg: Any, *, retried: bool) -> None:
+    async def _post_once(self, body: bytes, msg: Any, *, retried: bool, challenges: tuple[int, int]) -> None:
+        """One POST; ``challenges`` counts the 401s and 403s this message already met."""
         method = msg.get("method") if type(msg) is dict and type(msg.get("method")) is str else None
         request_id = msg.get("id") if _is_request(msg) else None
         modern = self._modern(msg)
         if not modern:
             await self._legacy_gate(method)
         sent_session = self.session_id
+        auth = self.auth
+        sent_token = None
+        if auth is not None:
+            await auth.before_request()
+            sent_token = auth.authorization()
         exchange = HttpExchange(msg, method, request_id)
         on_sent = None
         if request_id is not None and modern:
@@ -316,6 +340,25 @@ class HttpTransport:
         exchange.headers = response.headers
         exchange.content_type = response.content_type
         self._record(exchange)
+        challenge = response.headers.get("www-authenticate")
+        refused, step_ups = challenges
+        if (
+            auth is not None
+            and refused + step_ups < MAX_AUTH_RETRIES
+            and auth.wants(response.status, challenge)
+        ):
+            await _discard(response)
+            if request_id is not None:
+                self._open.pop(request_id, None)
+            try:
+                await auth.handle(response.status, challenge, sent_token, refused=refused, step_ups=step_ups)
+            except OAuthError as exc:
+                self._fail(request_id, exc)
+                return
+            unauthorized = response.status == 401
+            challenges = (refused + unauthorized, step_ups + (not unauthorized))
+            await self._post_once(body, msg, retried=retried, challenges=challenges)
+            return
         if method == "initialize" and not modern:
             self.session_id = response.headers.get("mcp-session-id") or None
             if response.status == 200:  # before the session sees the answer and sends ``initialized``
@@ -503,6 +546,8 @@ class HttpTransport:
                 response = await asyncio.wait_for(self.pool.open("DELETE", self.target, headers), timeout)
                 await asyncio.wait_for(_discard(response), timeout)
         self.pool.close()
+        if self.auth is not None:
+            self.auth.close()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
         if self._session is not None:

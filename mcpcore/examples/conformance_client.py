@@ -6,19 +6,29 @@ as the last argument and the scenario name in ``MCP_CONFORMANCE_SCENARIO``
 (see ../shared/conformance/FIXTURE.md §9). Each scenario is an ordinary use of
 :class:`mcpcore.Client` over Streamable HTTP; the exit status is 0 when the
 scenario's steps all worked.
+
+Every run is an OAuth 2.1 client too (:class:`mcpcore.client.OAuth`): the
+``auth/*`` scenarios answer with 401 and an authorization server whose
+authorization endpoint redirects at once, so :func:`follow_redirects` is the
+user agent; pre-registered credentials come from ``MCP_CONFORMANCE_CONTEXT``,
+and the suite's Client ID Metadata Document URL is this client's.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mcpcore.client import Client
+from mcpcore.client import Client, ClientCredentials, OAuth, follow_redirects
 
 _log = logging.getLogger("mcpcore.conformance_client")
+
+#: The client metadata document URL the suite's ``auth/basic-cimd`` scenario expects as the client id.
+CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json"
 
 
 def elicitation_defaults(params: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +66,29 @@ def call_first(*names: str) -> Callable[[Client], Awaitable[None]]:
     return run
 
 
+async def scenario_auth(client: Client) -> None:
+    """List the tools, then call the first one (``tools/call`` may need more scopes: step-up)."""
+    tools = [tool["name"] for tool in await client.list_tools()]
+    if tools:
+        name = "test-tool" if "test-tool" in tools else tools[0]
+        await client.call_tool(name, {})
+
+
+def oauth_from_context(context: str | None) -> OAuth:
+    """The OAuth client for a run: pre-registered when the suite's context carries credentials."""
+    fields: dict[str, Any] = json.loads(context) if context else {}
+    client = None
+    if type(fields.get("client_id")) is str:
+        secret = fields.get("client_secret")
+        client = ClientCredentials(fields["client_id"], secret if type(secret) is str else None)
+    return OAuth(
+        follow_redirects,
+        client=client,
+        client_metadata_url=CLIENT_METADATA_URL,
+        client_name="mcpcore-conformance-client",
+    )
+
+
 SCENARIOS: dict[str, Callable[[Client], Awaitable[None]]] = {
     "initialize": scenario_initialize,
     "tools_call": scenario_tools_call,
@@ -67,9 +100,10 @@ SCENARIOS: dict[str, Callable[[Client], Awaitable[None]]] = {
 
 
 async def main(url: str, scenario: str) -> int:
-    run = SCENARIOS.get(scenario, scenario_initialize)
+    run = SCENARIOS.get(scenario, scenario_auth if scenario.startswith("auth/") else scenario_initialize)
     client = Client.http(
         url,
+        auth=oauth_from_context(os.environ.get("MCP_CONFORMANCE_CONTEXT")),
         mode="legacy",
         name="mcpcore-conformance-client",
         version="0.1.0",

@@ -37,11 +37,15 @@ from mcpcore.registry.pagination import Paginator
 from mcpcore.registry.signature import ToolSignature, derive_signature
 from mcpcore.registry.validation import CompiledSchema
 
-__all__ = ["RunMode", "Tool", "ToolRegistry"]
+__all__ = ["RunMode", "TaskDetach", "TaskSupport", "Tool", "ToolRegistry"]
 
 _log = logging.getLogger("mcpcore.tools")
 
 RunMode = Literal["loop", "thread"]
+#: 2025-11-25 ``execution.taskSupport`` (``"forbidden"`` is the default).
+TaskSupport = Literal["forbidden", "optional", "required"]
+#: When a task-capable call becomes a task (see :class:`mcpcore.registry.tasks.TaskContext`).
+TaskDetach = Literal["start", "manual"]
 
 _TOOL_NAME: Final = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 
@@ -86,6 +90,10 @@ class Tool:
     definition: dict[str, Any]
     #: Seconds a call may take before it is answered as a timed-out error result (None: no limit).
     timeout: float | None = None
+    #: ``"optional"`` or ``"required"`` for a task-capable tool; None when tasks are forbidden.
+    task_support: TaskSupport | None = None
+    #: ``"start"``: a task from the first line; ``"manual"``: once the tool awaits ``ctx.detach()``.
+    task_detach: TaskDetach = "start"
 
     @property
     def inline(self) -> bool:
@@ -112,6 +120,9 @@ class ToolRegistry:
         self.validate_output = validate_output
         #: Called with no arguments after every change (the server sends ``list_changed``).
         self.on_change: Callable[[], None] | None = None
+        #: Decides task-capable calls and calls with ``params.task`` (see ``Tasks.dispatch``):
+        #: returns None to run the call as usual, else the answer.
+        self.task_hook: Callable[[Tool, dict[str, Any], Context], Any] | None = None
 
     def __len__(self) -> int:
         return len(self._tools)
@@ -142,8 +153,15 @@ class ToolRegistry:
         meta: dict[str, Any] | None = None,
         run: RunMode | None = None,
         timeout: float | None = None,
+        task_support: TaskSupport | None = None,
+        task_detach: TaskDetach = "start",
     ) -> Tool:
         """Register ``fn`` as a tool; schemas are derived from its signature unless given.
+
+        ``task_support`` (``"optional"`` / ``"required"``) lets a call run as a
+        task (2025-11-25 ``execution.taskSupport``; the 2026-07-28 tasks
+        extension); ``task_detach="manual"`` keeps a call synchronous until the
+        tool awaits ``ctx.detach()``.
 
         ``timeout`` bounds a call's run time: past it the call is answered as
         an ``isError`` result and an async tool is cancelled (a thread cannot
@@ -190,6 +208,12 @@ class ToolRegistry:
             definition["icons"] = icons
         if meta:
             definition["_meta"] = meta
+        if task_support not in (None, "forbidden", "optional", "required"):
+            raise ValueError(f"tool {tool_name!r}: task_support must be forbidden, optional or required")
+        if task_detach not in ("start", "manual"):
+            raise ValueError(f"tool {tool_name!r}: task_detach must be 'start' or 'manual'")
+        if task_support is not None:
+            definition["execution"] = {"taskSupport": task_support}
         tool = Tool(
             name=tool_name,
             fn=fn,
@@ -203,6 +227,8 @@ class ToolRegistry:
             run=mode,
             definition=definition,
             timeout=timeout,
+            task_support=None if task_support == "forbidden" else task_support,
+            task_detach=task_detach,
         )
         self._tools[tool_name] = tool
         self._changed()
@@ -251,6 +277,12 @@ class ToolRegistry:
         tool = self._tools.get(name) if type(name) is str else None
         if tool is None:
             raise RpcError(INVALID_PARAMS, f"Unknown tool: {name!r}")
+        if tool.task_support is not None or "task" in params:
+            hook = self.task_hook
+            if hook is not None:
+                answer = hook(tool, params, context)
+                if answer is not None:
+                    return answer
         arguments = params.get("arguments")
         if arguments is None:
             arguments = {}

@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from mcpcore.transport.streamable import JSON_HEADERS, Headers, HttpOptions, ModernConnection, StreamableHTTP
+from mcpcore.transport.streamable import (
+    JSON_HEADERS,
+    SSE_HEADERS,
+    Headers,
+    HttpOptions,
+    ModernConnection,
+    StreamableHTTP,
+)
 from mcpcore.wire.http11 import BadRequest, ExpectContinue, Request, RequestParser, status_line
 
 if TYPE_CHECKING:
@@ -43,7 +50,6 @@ __all__ = ["HttpServer", "ServerLimits", "serve_http", "start_http"]
 _log = logging.getLogger("mcpcore.http")
 
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
-_JSON_200: Final = status_line(200) + b"content-type: application/json\r\ncontent-length: "
 _CHUNKED: Final = b"transfer-encoding: chunked\r\n"
 _CLOSE: Final = b"connection: close\r\n"
 _END_CHUNKS: Final = b"0\r\n\r\n"
@@ -60,6 +66,29 @@ class ServerLimits:
     keepalive_timeout: float = 75.0
     #: Concurrent TCP connections; past it new ones are closed at once.
     max_connections: int = 10_000
+
+
+def _head(status: int, headers: Headers, keep_alive: bool) -> bytes:
+    """A response head up to the ``content-length`` value (the length and body follow)."""
+    parts = [status_line(status)]
+    for name, value in headers:
+        parts.append(b"%s: %s\r\n" % (name, value))
+    if not keep_alive:
+        parts.append(_CLOSE)
+    parts.append(b"content-length: ")
+    return b"".join(parts)
+
+
+#: Heads of responses with constant headers (JSON, SSE or none), built once per status and keep-alive.
+_HEADS: dict[tuple[int, int, bool], bytes] = {}
+
+
+def _constant_head(status: int, headers: Headers, keep_alive: bool) -> bytes:
+    key = (status, 0 if not headers else 1 if headers is JSON_HEADERS else 2, keep_alive)
+    head = _HEADS.get(key)
+    if head is None:
+        head = _HEADS[key] = _head(status, headers, keep_alive)
+    return head
 
 
 class _Exchange:
@@ -82,18 +111,11 @@ class _Exchange:
         transport = self.protocol.transport
         if transport is None:
             return
-        if status == 200 and headers is JSON_HEADERS and self.keep_alive:
-            transport.write(b"%s%d\r\n\r\n%s" % (_JSON_200, len(body), body))
+        if headers is JSON_HEADERS or headers is SSE_HEADERS or not headers:
+            head = _constant_head(status, headers, self.keep_alive)
         else:
-            parts = [status_line(status)]
-            for name, value in headers:
-                parts.append(b"%s: %s\r\n" % (name, value))
-            parts.append(b"content-length: %d\r\n" % len(body))
-            if not self.keep_alive:
-                parts.append(_CLOSE)
-            parts.append(b"\r\n")
-            parts.append(body)
-            transport.write(b"".join(parts))
+            head = _head(status, headers, self.keep_alive)
+        transport.write(b"%s%d\r\n\r\n%s" % (head, len(body), body))
         self.protocol.response_done(self)
 
     def start_stream(self, status: int, headers: Headers) -> None:

@@ -19,6 +19,7 @@ the path-specific variant. Tokens are never logged.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 LOOPBACK_HOSTS: Final = ("localhost", "127.0.0.1", "[::1]")
+_MAX_KNOWN_HOSTS: Final = 256
+
+_log = logging.getLogger("mcpcore.http.auth")
 
 
 def split_host(value: str) -> tuple[str, str]:
@@ -55,7 +59,7 @@ def split_host(value: str) -> tuple[str, str]:
 class HostCheck:
     """The DNS-rebinding guard: allowed hosts (``name`` = any port, ``name:port`` = that port) and origins."""
 
-    __slots__ = ("allowed_origins", "any_port", "enabled", "exact")
+    __slots__ = ("_known", "allowed_origins", "any_port", "enabled", "exact")
 
     def __init__(
         self,
@@ -72,10 +76,18 @@ class HostCheck:
             else:
                 self.exact.add(f"{host}:{port}")
         self.allowed_origins = frozenset(origin.rstrip("/").lower() for origin in allowed_origins)
+        #: Host values already judged (a client sends the same one every time); bounded.
+        self._known: dict[str, bool] = {}
 
     def host_allowed(self, value: str) -> bool:
+        known = self._known.get(value)
+        if known is not None:
+            return known
         host, port = split_host(value)
-        return host in self.any_port or f"{host}:{port}" in self.exact
+        allowed = host in self.any_port or f"{host}:{port}" in self.exact
+        if len(self._known) < _MAX_KNOWN_HOSTS:
+            self._known[value] = allowed
+        return allowed
 
     def check(self, headers: Mapping[str, str]) -> tuple[int, str] | None:
         """``None`` when the request may proceed, else (status, message)."""
@@ -201,8 +213,10 @@ class BearerAuth:
             return self._challenge(401, "invalid_request", "expected a Bearer token")
         try:
             access = await self.verifier(token)
-        except Exception:
-            access = None  # a verifier failure must not leak the token through a traceback
+        except Exception as exc:
+            # Logged by type only: the message or traceback of a verifier error may quote the token.
+            _log.warning("the token verifier failed (%s); answering 401", type(exc).__name__)
+            access = None
         if access is None:
             return self._challenge(401, "invalid_token", "the token is invalid")
         if access.expires_at is not None and access.expires_at < time.time():

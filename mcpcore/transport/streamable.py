@@ -13,11 +13,13 @@ Streamable HTTP with sessions (:mod:`._legacy`). A GET or DELETE that says it
 is modern gets 405.
 
 Routing outgoing frames: a legacy session is one
-:class:`~mcpcore.router.Connection`. While a POST's body is fed to it, a
-context variable names that POST's stream; tasks the router creates inherit
-it, so every frame a handler causes (progress, logs, server-to-client
-requests, the response) lands on the POST's own stream. Frames with no live
-stream of their own session go to the standalone GET stream.
+:class:`~mcpcore.router.Connection`. Each POST's decoded body is handed to it
+with that POST's own :class:`~mcpcore.router.Responder` (:class:`_PostStream`
+legacy, :class:`_ModernReply` modern), so every message a request causes
+(progress, logs, server-to-client requests, the final response and its
+error) lands on the POST that carried it, however long the request waited
+in the router's backlog; nothing is recognised by its bytes. Frames that
+belong to no request go to the session's standalone GET stream.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -37,6 +38,7 @@ import orjson
 from mcpcore import versions
 from mcpcore.errors import (
     HEADER_MISMATCH,
+    INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
@@ -66,8 +68,6 @@ SSE_HEADERS: Final = [
     (b"cache-control", b"no-cache"),
     (b"x-accel-buffering", b"no"),
 ]
-_FRAME_HEAD: Final = b'{"jsonrpc":"2.0","id":'
-_NULL_ERROR: Final = b'{"jsonrpc":"2.0","id":null,"error"'
 #: Which JSON-RPC error codes a modern POST answers with which HTTP status (others: 200).
 _MODERN_STATUS: Final[dict[int, int]] = {
     METHOD_NOT_FOUND: 404,
@@ -79,9 +79,6 @@ _MODERN_STATUS: Final[dict[int, int]] = {
     UNSUPPORTED_PROTOCOL_VERSION: 400,
 }
 _LEGACY_HEADER_VERSIONS: Final = frozenset(versions.LEGACY_VERSIONS)
-
-#: The stream a legacy POST's handlers write to (inherited by the tasks the router creates).
-_CURRENT_STREAM: ContextVar[_PostStream | None] = ContextVar("mcpcore_http_stream", default=None)
 
 
 class Exchange(Protocol):
@@ -195,26 +192,6 @@ def _error_body(request_id: Any, code: int, message: str, data: Any = None) -> b
 
 def _reject(exchange: Exchange, status: int, code: int, message: str, request_id: Any = None) -> None:
     exchange.respond(status, JSON_HEADERS, _error_body(request_id, code, message))
-
-
-def _reply_prefixes(request_id: Any) -> tuple[bytes, bytes]:
-    head = _FRAME_HEAD + orjson.dumps(request_id)
-    return head + b',"result"', head + b',"error"'
-
-
-def _error_code(frame: bytes, error_prefix_length: int) -> int:
-    """The code of an error frame written by :func:`mcpcore.jsonrpc.encode_error`."""
-    start = frame.find(b'"code":', error_prefix_length)
-    if start < 0:
-        return 0
-    start += 7
-    end = start
-    while end < len(frame) and frame[end] in b"-0123456789":
-        end += 1
-    try:
-        return int(frame[start:end])
-    except ValueError:
-        return 0
 
 
 def _accepts(headers: dict[str, str], media: str) -> bool:
@@ -342,6 +319,8 @@ class StreamableHTTP:
             )
             return
         error = self._modern_header_error(headers, msg)
+        if error is None and "id" not in msg:
+            error = _envelope_error(msg.get("params"))  # no router will read this one's envelope
         if error is not None:
             exchange.respond(
                 400, JSON_HEADERS, _error_body(request_id, error.code, error.message, error.data)
@@ -351,27 +330,34 @@ class StreamableHTTP:
             exchange.respond(202, [], b"")  # no client notification means anything over HTTP in 2026-07-28
             return
         connection = modern_connection or ModernConnection(self.server)
-        connection.serve(request_id, request.body, exchange, self.options.keepalive_interval)
+        connection.serve(msg, exchange, self.options.keepalive_interval)
 
     def _modern_header_error(self, headers: dict[str, str], msg: dict[str, Any]) -> RpcError | None:
+        """The header/body mismatch to answer, if any (an invalid envelope's own error comes first).
+
+        The router reads the envelope anyway, so on the common path (versions
+        agree, headers match) it is not read here: only when there is a
+        mismatch to report does the envelope's validity decide which error wins.
+        """
         header_version = headers.get("mcp-protocol-version")
         if header_version is None:
             return RpcError(HEADER_MISMATCH, "Header mismatch: missing MCP-Protocol-Version header")
         params = msg.get("params")
         meta = params.get("_meta") if type(params) is dict else None
         body_version = meta.get(META_PROTOCOL_VERSION) if type(meta) is dict else None
-        try:
-            read_modern_envelope(params if type(params) is dict else None)
-        except RpcError as exc:
-            if exc.code != UNSUPPORTED_PROTOCOL_VERSION or body_version == header_version:
-                return exc
-        if body_version != header_version:
-            return RpcError(
-                HEADER_MISMATCH,
-                f"Header mismatch: MCP-Protocol-Version {header_version!r} does not match the body's "
-                f"{body_version!r}",
-            )
-        return check_headers(headers, msg, self._param_headers)
+        if body_version == header_version:
+            mismatch = check_headers(headers, msg, self._param_headers)
+            if mismatch is None:
+                return None  # the router answers an invalid envelope itself, with the same status
+            return _envelope_error(params) or mismatch
+        error = _envelope_error(params)
+        if error is not None and error.code != UNSUPPORTED_PROTOCOL_VERSION:
+            return error
+        return RpcError(
+            HEADER_MISMATCH,
+            f"Header mismatch: MCP-Protocol-Version {header_version!r} does not match the body's "
+            f"{body_version!r}",
+        )
 
     def _param_headers(self, tool_name: str) -> ParamHeaders | None:
         """A tool's ``x-mcp-header`` parameters, computed once per input schema."""
@@ -398,10 +384,6 @@ class StreamableHTTP:
                 f"Bad request: unsupported MCP-Protocol-Version {header_version}",
             )
             return
-        items = msg if type(msg) is list else [msg]
-        request_ids = [
-            item["id"] for item in items if type(item) is dict and "method" in item and "id" in item
-        ]
         is_initialize = type(msg) is dict and msg.get("method") == "initialize"
         if self.options.stateless:
             session = LegacyHttpSession.stateless(self, header_version, initialized=not is_initialize)
@@ -428,23 +410,11 @@ class StreamableHTTP:
                     return
                 session = found
             session.touch()
-        if not request_ids and all(_is_notification_or_response(item) for item in items) and items:
-            token = _CURRENT_STREAM.set(None)
-            try:
-                session.connection.receive_frame(request.body)
-            finally:
-                _CURRENT_STREAM.reset(token)
-            exchange.respond(202, [], b"")
-            if self.options.stateless:
-                session.end_stateless()
-            return
         use_sse = not self.options.json_response and _accepts(headers, "text/event-stream")
-        # A batch, or a body the router will refuse with an id-less error, is answered as one frame.
-        whole = type(msg) is list or not request_ids
-        stream = _PostStream(session, exchange, request_ids, batch=whole, sse=use_sse)
+        stream = _PostStream(session, exchange, use_sse)
         if is_initialize and not self.options.stateless:
             stream.session_header = session.session_id
-        stream.feed(request.body)
+        stream.feed(msg)
 
     def _new_session(self) -> LegacyHttpSession:
         session = LegacyHttpSession(self, secrets.token_urlsafe(24))
@@ -529,12 +499,12 @@ class StreamableHTTP:
         await asyncio.gather(*(session.shutdown(wait) for session in sessions), return_exceptions=True)
 
 
-def _is_notification_or_response(item: Any) -> bool:
-    if type(item) is not dict:
-        return False
-    if "method" in item:
-        return "id" not in item
-    return "result" in item or "error" in item
+def _envelope_error(params: Any) -> RpcError | None:
+    try:
+        read_modern_envelope(params if type(params) is dict else None)
+    except RpcError as exc:
+        return exc
+    return None
 
 
 def _is_modern(msg: Any, header_version: str | None) -> bool:
@@ -552,28 +522,14 @@ def _is_modern(msg: Any, header_version: str | None) -> bool:
 # ------------------------------------------------------------ legacy sessions
 
 
-class _SessionSink:
-    """A legacy session's sink: each frame to the stream of the POST that caused it, else standalone."""
-
-    __slots__ = ("session",)
-
-    def __init__(self, session: LegacyHttpSession) -> None:
-        self.session = session
-
-    def write(self, data: bytes) -> None:
-        stream = _CURRENT_STREAM.get()
-        if stream is not None and stream.session is self.session and stream.take(data):
-            return
-        self.session.send_standalone(data)
-
-
 class LegacyHttpSession:
     """One ``Mcp-Session-Id``: a router connection plus its standalone GET stream."""
 
     def __init__(self, endpoint: StreamableHTTP, session_id: str) -> None:
         self.endpoint = endpoint
         self.session_id = session_id
-        self.connection = endpoint.server.connect(_SessionSink(self))
+        # The connection's own sink carries only what belongs to no request: the standalone stream.
+        self.connection = endpoint.server.connect(self)
         self.standalone: _SseStream | None = None
         self.pending: deque[bytes] = deque()
         self.open_posts = 0
@@ -602,6 +558,10 @@ class LegacyHttpSession:
 
     def touch(self) -> None:
         self.last_used = time.monotonic()
+
+    def write(self, frame: bytes) -> None:
+        """The session connection's sink (:class:`~mcpcore.router.Sink`): messages of no request."""
+        self.send_standalone(frame)
 
     def send_standalone(self, frame: bytes) -> None:
         stream = self.standalone
@@ -734,15 +694,22 @@ class _SseStream:
 
 
 class _PostStream:
-    """Where one legacy POST's answers go: JSON once complete, or an SSE stream as they come."""
+    """One legacy POST's :class:`~mcpcore.router.Responder`: JSON once answered, or an SSE stream.
+
+    A request answered while its body is being fed (the common, inline case)
+    gets one whole response: an SSE body when the client accepts SSE (as the
+    reference servers do; with resumability, a stream with event ids), else
+    JSON. Anything answered later goes out on an SSE stream opened as soon as
+    the feed returns unanswered (in JSON mode: the response waits for the
+    reply). A POST whose messages need no answer (notifications, responses)
+    gets 202.
+    """
 
     __slots__ = (
-        "batch",
         "buffered",
         "exchange",
+        "final",
         "finished",
-        "outstanding",
-        "prefixes",
         "session",
         "session_header",
         "sse",
@@ -750,74 +717,61 @@ class _PostStream:
         "syncing",
     )
 
-    def __init__(
-        self,
-        session: LegacyHttpSession,
-        exchange: Exchange,
-        request_ids: list[Any],
-        *,
-        batch: bool,
-        sse: bool,
-    ) -> None:
+    def __init__(self, session: LegacyHttpSession, exchange: Exchange, sse: bool) -> None:
         self.session = session
         self.exchange = exchange
-        self.batch = batch
         self.sse = sse
-        self.prefixes = tuple(prefix for request_id in request_ids for prefix in _reply_prefixes(request_id))
-        self.outstanding = 1 if batch else len(request_ids)
-        self.buffered: list[bytes] = []
+        #: Messages sent on the request's behalf before its stream opened.
+        self.buffered: list[bytes] | None = None
+        #: The final response, while it waits to go out whole.
+        self.final: bytes | None = None
         self.finished = False
         self.syncing = False
         self.session_header: str | None = None
         self.stream: _SseStream | None = None
 
-    def feed(self, body: bytes) -> None:
+    def feed(self, msg: Any) -> None:
+        """Hand the decoded body to the session's connection with this POST as its responder."""
         session = self.session
         session.open_posts += 1
         self.syncing = True
-        token = _CURRENT_STREAM.set(self)
         try:
-            session.connection.receive_frame(body)
+            session.connection.receive_message(msg, self)
         finally:
-            _CURRENT_STREAM.reset(token)
             self.syncing = False
         if self.finished:
             self._respond_whole()
-        elif self.sse:
+            return
+        if self.sse:
             self._start_stream()
-        if not self.finished:
-            self.exchange.on_close = self._client_closed
+        self.exchange.on_close = self._client_closed
 
-    def _is_reply(self, frame: bytes) -> bool:
-        if self.batch:
-            return frame.startswith((b"[", _NULL_ERROR))
-        return frame.startswith(self.prefixes)
+    def message(self, frame: bytes) -> None:
+        """A message on the request's behalf: on this POST's stream while it is open, else standalone."""
+        if self.finished or not self.sse:
+            self.session.send_standalone(frame)
+        elif self.stream is None:
+            if self.buffered is None:
+                self.buffered = []
+            self.buffered.append(frame)
+        else:
+            self.stream.send_frame(frame)
 
-    def take(self, frame: bytes) -> bool:
-        """Accept a frame for this POST; False sends it elsewhere (finished, or JSON mode and not a reply)."""
+    def reply(self, frame: bytes | None, error: RpcError | None) -> None:
+        """The final response (None: there is none, e.g. cancelled or only notifications): end the POST."""
         if self.finished:
-            return False
-        reply = self._is_reply(frame)
-        if not reply and not self.sse:
-            return False
-        if reply:
-            self.outstanding -= 1
-            if self.outstanding <= 0:
-                self.finished = True
-        if self.syncing:
-            self.buffered.append(frame)
-            return True
+            return
+        self.finished = True
         stream = self.stream
-        if stream is not None:
-            stream.send_frame(frame)
-            if self.finished:
-                self._done()
-                stream.close()
-        else:  # JSON mode, answered from a task
-            self.buffered.append(frame)
-            if self.finished:
+        if stream is None:
+            self.final = frame
+            if not self.syncing:  # else feed() answers once the router returns
                 self._respond_whole()
-        return True
+            return
+        if frame is not None:
+            stream.send_frame(frame)
+        self._done()
+        stream.close()
 
     def _headers(self, base: Headers) -> Headers:
         if self.session_header:
@@ -825,22 +779,34 @@ class _PostStream:
         return base
 
     def _respond_whole(self) -> None:
-        frames = self.buffered
-        self.buffered = []
+        final = self.final
+        messages = self.buffered
+        self.final = self.buffered = None
         self._done()
-        if self.exchange.closed:
+        exchange = self.exchange
+        if exchange.closed:
             return
-        if self.sse:
-            if self.session.endpoint.options.event_store is not None:
-                self._start_stream(frames)
-                assert self.stream is not None
-                self.stream.close()
+        if messages is None:
+            if final is None:
+                exchange.respond(202, [], b"")
                 return
-            body = b"".join(sse.encode_message(frame) for frame in frames)
-            self.exchange.respond(200, self._headers(SSE_HEADERS), body)
-        else:
-            body = frames[-1] if len(frames) == 1 else b"".join(frames)
-            self.exchange.respond(200, self._headers(JSON_HEADERS), body)
+            if not self.sse:
+                exchange.respond(200, self._headers(JSON_HEADERS), final)
+                return
+            if self.session.endpoint.options.event_store is None:
+                exchange.respond(200, self._headers(SSE_HEADERS), sse.encode_message(final))
+                return
+        resumable = self.sse and self.session.endpoint.options.event_store is not None
+        frames = messages or []
+        if final is not None:
+            frames.append(final)
+        if resumable:
+            self._start_stream(frames)
+            assert self.stream is not None
+            self.stream.close()
+            return
+        body = b"".join([sse.encode_message(frame) for frame in frames])
+        exchange.respond(200, self._headers(SSE_HEADERS), body)
 
     def _start_stream(self, frames: list[bytes] | None = None) -> None:
         stream_id = self.session._stream_id("post")
@@ -850,8 +816,8 @@ class _PostStream:
             _RESUMABLE[stream_id] = self
         stream.open(self._headers([]))
         pending = self.buffered if frames is None else frames
-        self.buffered = []
-        for frame in pending:
+        self.buffered = None
+        for frame in pending or ():
             stream.send_frame(frame)
 
     def reattach(self, stream: _SseStream) -> None:
@@ -885,50 +851,39 @@ class ModernConnection:
     """A router connection for 2026-07-28 POSTs: one request at a time, each on its own exchange.
 
     The built-in server keeps one per TCP connection (HTTP/1.1 serves one
-    request at a time); the ASGI app makes one per request.
+    request at a time); the ASGI app makes one per request. Each request is
+    fed with its own :class:`_ModernReply` as responder; the connection's
+    sink only sees messages that belong to no request, which a stateless
+    2026-07-28 exchange has nowhere to put.
     """
 
-    __slots__ = ("connection", "current")
+    __slots__ = ("connection",)
 
     def __init__(self, server: Server) -> None:
-        self.current: _ModernReply | None = None
         self.connection = Connection(server, self, max_in_flight=server.max_in_flight)
 
     def write(self, data: bytes) -> None:
-        current = self.current
-        if current is not None:
-            current.write(data)
+        _log.debug("2026-07-28: dropped a message that belongs to no request")
 
-    def serve(self, request_id: Any, body: bytes, exchange: Exchange, keepalive: float) -> None:
-        reply = _ModernReply(self, request_id, exchange, keepalive)
-        self.current = reply
-        self.connection.receive_frame(body)
+    def serve(self, msg: dict[str, Any], exchange: Exchange, keepalive: float) -> None:
+        reply = _ModernReply(self, msg["id"], exchange, keepalive)
+        self.connection.receive_message(msg, reply)
         if not reply.finished:
             exchange.on_close = reply.client_closed
 
     def cancel(self, request_id: Any) -> None:
-        notice = orjson.dumps(
+        self.connection.receive_message(
             {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id}}
         )
-        self.connection.receive_frame(notice)
 
     def close(self) -> None:
         self.connection.close()
 
 
 class _ModernReply:
-    """The answer to one modern POST: JSON if the response comes first, else an SSE stream."""
+    """One modern POST's :class:`~mcpcore.router.Responder`: JSON if the reply comes first, else SSE."""
 
-    __slots__ = (
-        "error_prefix",
-        "exchange",
-        "finished",
-        "keepalive",
-        "owner",
-        "request_id",
-        "result_prefix",
-        "stream",
-    )
+    __slots__ = ("exchange", "finished", "keepalive", "owner", "request_id", "stream")
 
     def __init__(
         self, owner: ModernConnection, request_id: Any, exchange: Exchange, keepalive: float
@@ -936,37 +891,39 @@ class _ModernReply:
         self.owner = owner
         self.request_id = request_id
         self.exchange = exchange
-        self.result_prefix, self.error_prefix = _reply_prefixes(request_id)
         self.finished = False
         self.stream: _SseStream | None = None
         self.keepalive = keepalive
 
-    def write(self, frame: bytes) -> None:
+    def message(self, frame: bytes) -> None:
+        """Progress, logs, listen notifications: switch to SSE at the first one."""
         if self.finished or self.exchange.closed:
             return
-        is_result = frame.startswith(self.result_prefix)
-        is_error = not is_result and frame.startswith(self.error_prefix)
-        if not (is_result or is_error) and frame.startswith(_FRAME_HEAD) and b'"method"' in frame[:64]:
-            _log.warning("dropped a server-to-client request: 2026-07-28 streams carry none")
-            return
         stream = self.stream
-        if is_result or is_error:
-            self.finished = True
-            self.owner.current = None
-            if stream is None:
-                status = (
-                    _MODERN_STATUS.get(_error_code(frame, len(self.error_prefix)), 200) if is_error else 200
-                )
-                self.exchange.respond(status, JSON_HEADERS, frame)
-            else:
-                stream.send_frame(frame)
-                stream.close()
-            return
         if stream is None:
             stream = self.stream = _SseStream(self.exchange, _modern_stream_options(self.keepalive), None)
             stream.open([])
             self.exchange.on_close = self.client_closed
         stream.send_frame(frame)
+
+    def reply(self, frame: bytes | None, error: RpcError | None) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        stream = self.stream
+        if stream is not None:
+            if frame is not None:
+                stream.send_frame(frame)
+            stream.close()
+        elif self.exchange.closed:
+            return
+        elif frame is not None:
+            status = 200 if error is None else _MODERN_STATUS.get(error.code, 200)
+            self.exchange.respond(status, JSON_HEADERS, frame)
+        else:  # cancelled by the server (shutdown): the client must not wait for an answer
+            _reject(
+                self.exchange, 503, INTERNAL_ERROR, "Service unavailable: request cancelled", self.request_id
+            )
 
     def client_closed(self) -> None:
         """Closing a modern response stream cancels the request (spec: cancellation)."""
@@ -974,8 +931,6 @@ class _ModernReply:
             self.stream._client_closed()
         if not self.finished:
             self.finished = True
-            if self.owner.current is self:
-                self.owner.current = None
             self.owner.cancel(self.request_id)
 
 

@@ -23,6 +23,7 @@ and close it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Final
@@ -49,6 +50,8 @@ _TCHAR: Final = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJK
 _VISIBLE: Final = bytes(range(0x21, 0x7F))
 _HEXDIGITS: Final = b"0123456789abcdefABCDEF"
 _MAX_CHUNK_LINE: Final = 1024
+_TCHAR_COLON: Final = _TCHAR + b":"
+_REQUEST_LINE: Final = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP/(1\.[01])")
 
 
 @dataclass(slots=True)
@@ -108,6 +111,7 @@ class RequestParser:
         "_buffer",
         "_chunk_left",
         "_head",
+        "_last",
         "_remaining",
         "_scan_from",
         "_state",
@@ -135,6 +139,9 @@ class RequestParser:
         self._body = bytearray()
         self._remaining = 0
         self._chunk_left = 0
+        #: The last head parsed, without its Content-Length line, and what it parsed to: a
+        #: keep-alive client repeats its head, so the next one costs a comparison, not a parse.
+        self._last: tuple[bytes, str, str, str, dict[str, str], bool, bool] | None = None
 
     @property
     def idle(self) -> bool:
@@ -150,16 +157,41 @@ class RequestParser:
         """Take the next bytes from the client; return the events they complete."""
         if self._state == _DEAD:
             return []
-        self._buffer += data
         events: list[Request | BadRequest | ExpectContinue] = []
         try:
-            while self._step(events):
-                pass
+            if self._state == _HEAD and not self._buffer:
+                data = self._whole_requests(data, events)
+            if data:
+                self._buffer += data
+                while self._step(events):
+                    pass
         except _Malformed as exc:
             self._state = _DEAD
             self._buffer.clear()
             events.append(BadRequest(exc.status, exc.reason))
         return events
+
+    def _whole_requests(self, data: bytes, events: list[Request | BadRequest | ExpectContinue]) -> bytes:
+        """The common case, straight from ``data`` with no buffer copies: whole heads and whole
+        ``Content-Length`` bodies. Returns what is left (a partial request, or one that needs the
+        state machine: chunked, ``Expect``), for the buffered path."""
+        position = 0
+        size = len(data)
+        while position < size:
+            end = data.find(b"\r\n\r\n", position)
+            if end < 0 or end + 4 - position > self.max_head_bytes:
+                break  # partial (or oversized) head: the buffered path waits or refuses
+            request, length, chunked, expect = self._read_head(data[position:end])
+            body_end = end + 4 + length
+            if chunked or expect or body_end > size:
+                self._enter_body(request, length, chunked, expect and end + 4 == size, events)
+                return data[end + 4 :]
+            if length > self.max_body_bytes:
+                raise _Malformed(413, f"body larger than the {self.max_body_bytes}-byte limit")
+            request.body = data[end + 4 : body_end]
+            events.append(request)
+            position = body_end
+        return data[position:] if position else data
 
     # ----------------------------------------------------------------- states
 
@@ -200,6 +232,18 @@ class RequestParser:
         del buffer[: end + 4]
         self._scan_from = 0
         request, length, chunked, expect = self._read_head(head)
+        self._enter_body(request, length, chunked, expect and len(buffer) == 0, events)
+        return True
+
+    def _enter_body(
+        self,
+        request: Request,
+        length: int,
+        chunked: bool,
+        expect: bool,
+        events: list[Request | BadRequest | ExpectContinue],
+    ) -> None:
+        """A head was read: the request is complete (no body) or the body's state begins."""
         if chunked:
             self._head = request
             self._body = bytearray()
@@ -212,35 +256,68 @@ class RequestParser:
             self._state = _BODY
         else:
             events.append(request)
-            return True
-        if expect and len(buffer) == 0:
+            return
+        if expect:
             events.append(ExpectContinue())
-        return True
 
     def _read_head(self, head: bytes) -> tuple[Request, int, bool, bool]:
+        start = head.lower().find(b"\r\ncontent-length:")
+        if start < 0:
+            return self._parse_head_text(head)
+        stop = head.find(b"\r\n", start + 17)
+        if stop < 0:
+            stop = len(head)
+        key = head[:start] + head[stop:]
+        last = self._last
+        if last is not None and last[0] == key:
+            digits = head[start + 17 : stop].strip(b" \t")
+            if digits.isdigit() and len(digits) <= 18:
+                _, method, target, version, known, keep_alive, expect = last
+                headers = known.copy()
+                headers["content-length"] = digits.decode("ascii")
+                request = Request(method, target, version, headers, b"", keep_alive)
+                return request, int(digits), False, expect
+        request, length, chunked, expect = self._parse_head_text(head)
+        # Cached only with exactly one Content-Length line (no list) and no other framing header.
+        if not chunked and "," not in request.headers["content-length"]:
+            self._last = (
+                key,
+                request.method,
+                request.target,
+                request.http_version,
+                request.headers.copy(),  # the request's own dict goes to the application
+                request.keep_alive,
+                expect,
+            )
+        return request, length, chunked, expect
+
+    def _parse_head_text(self, head: bytes) -> tuple[Request, int, bool, bool]:
         # Whole-head scans (in C) instead of per-line checks: every LF is part of a CRLF, no lone CR, no NUL.
         crlf = head.count(b"\r\n")
         if head.count(b"\n") != crlf or head.count(b"\r") != crlf or b"\x00" in head:
             raise _Malformed(400, "stray CR, LF or NUL in the request head")
         if crlf > self.max_headers:
             raise _Malformed(431, "too many header lines")
-        lines = head.split(b"\r\n")
-        method, target, version = _request_line(lines[0])
+        lines = head.decode("latin-1").split("\r\n")
+        matched = _REQUEST_LINE.fullmatch(lines[0])
+        if matched is None:
+            method, target, version = _request_line(lines[0].encode("latin-1"))  # raises the precise error
+        else:
+            method, target, version = matched.groups()
         headers: dict[str, str] = {}
-        content_lengths: list[bytes] = []
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep or not name or name.translate(None, _TCHAR):
+        names: list[str] = []
+        for index in range(1, len(lines)):
+            name, sep, value = lines[index].partition(":")
+            if not sep or not name:
                 raise _Malformed(400, "malformed header line")
-            key = name.lower().decode("ascii")
-            value = value.strip(b" \t")
-            if key in headers:
-                headers[key] = headers[key] + ", " + value.decode("latin-1")
-            else:
-                headers[key] = value.decode("latin-1")
-            if key == "content-length":
-                content_lengths.append(value)
-        length, chunked = _body_framing(headers, content_lengths)
+            names.append(name)
+            headers[name.lower()] = value.strip(" \t")
+        # Every name a token, checked at once: the names joined by ":" (itself no token character).
+        if ":".join(names).encode("latin-1").translate(None, _TCHAR_COLON):
+            raise _Malformed(400, "malformed header line")
+        if len(headers) != len(names):
+            headers = _joined(lines)
+        length, chunked = _body_framing(headers)
         host = headers.get("host")
         if host is None:
             if version == "1.1":
@@ -334,25 +411,37 @@ def _request_line(line: bytes) -> tuple[str, str, str]:
     return method.decode("ascii"), target.decode("latin-1"), text_version
 
 
-def _body_framing(headers: dict[str, str], content_lengths: list[bytes]) -> tuple[int, bool]:
+def _joined(lines: list[str]) -> dict[str, str]:
+    """Headers with repeated names joined by ``", "`` in order (RFC 9110 §5.3)."""
+    headers: dict[str, str] = {}
+    for index in range(1, len(lines)):
+        name, _, value = lines[index].partition(":")
+        value = value.strip(" \t")
+        key = name.lower()
+        previous = headers.get(key)
+        headers[key] = value if previous is None else previous + ", " + value
+    return headers
+
+
+def _body_framing(headers: dict[str, str]) -> tuple[int, bool]:
     """Return (content length, chunked) under RFC 9112 §6.3, refusing anything ambiguous."""
     coding = headers.get("transfer-encoding")
+    content_length = headers.get("content-length")
     if coding is not None:
-        if content_lengths:
+        if content_length is not None:
             raise _Malformed(400, "both Content-Length and Transfer-Encoding")
         if coding.lower() != "chunked":
             raise _Malformed(501, "unsupported transfer coding")
         return 0, True
-    if not content_lengths:
+    if content_length is None:
         return 0, False
-    if len(content_lengths) == 1 and b"," not in content_lengths[0]:
-        digits = content_lengths[0]
-    else:
-        values = {part.strip(b" \t") for value in content_lengths for part in value.split(b",")}
+    digits = content_length
+    if "," in digits:  # repeated, or a list: all must agree
+        values = {part.strip(" \t") for part in digits.split(",")}
         if len(values) != 1:
             raise _Malformed(400, "conflicting Content-Length values")
         digits = values.pop()
-    if not digits.isdigit() or len(digits) > 18:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         raise _Malformed(400, "malformed Content-Length")
     return int(digits), False
 

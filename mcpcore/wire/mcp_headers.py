@@ -36,7 +36,15 @@ _MAX_SAFE_INTEGER: Final = 2**53 - 1
 ParamHeaders = dict[str, tuple[tuple[str, ...], str]]
 
 #: Methods whose ``Mcp-Name`` mirrors a body field, and which field.
-NAME_FIELDS: Final[dict[str, str]] = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+NAME_FIELDS: Final[dict[str, str]] = {
+    "tools/call": "name",
+    "prompts/get": "name",
+    "resources/read": "uri",
+    # The tasks extension routes by task: Mcp-Name carries params.taskId.
+    "tasks/get": "taskId",
+    "tasks/update": "taskId",
+    "tasks/cancel": "taskId",
+}
 
 
 def _plain_safe(text: str) -> bool:

@@ -102,6 +102,8 @@ class EventParser:
     def feed(self, chunk: bytes) -> list[Event]:
         """Return the events this chunk completes."""
         events: list[Event] = []
+        if not chunk:
+            return events  # nothing to see, and a pending CR must stay pending (its LF may follow)
         buffer = self._buffer
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]

@@ -5,6 +5,7 @@ It gets most things right, and exactly these wrong:
 * it drops lines it cannot parse (no -32700 for bad JSON or bad UTF-8);
 * it answers notifications (with an error carrying id null);
 * its ``add`` tool returns ``content`` as a string, not an array (schema-invalid);
+* it logs each tool call with ``notifications/message`` without declaring ``logging``;
 * it handles one request at a time, so its ``sleep`` tool blocks everything
   (no concurrency, and a cancelled sleep is answered anyway).
 """
@@ -100,6 +101,8 @@ def handle(message: Any, state: dict[str, Any]) -> None:
         else:
             send({"jsonrpc": "2.0", "id": request_id, "result": {"tools": TOOLS}})
     elif method == "tools/call":
+        log = {"level": "info", "logger": "broken", "data": f"calling {params.get('name')}"}
+        send({"jsonrpc": "2.0", "method": "notifications/message", "params": log})  # no logging capability
         result = call_tool(params)
         if result is None:
             error(request_id, -32602, "unknown tool")

@@ -34,6 +34,7 @@ BROKEN_FAILS = {
     "schema.2025-11-25",  # ... which the schema catches
     "concurrency.slow-request",  # one request at a time
     "cancellation.no-response",  # ... so a cancelled sleep is answered anyway
+    "logging.capability",  # logs tool calls without declaring logging
 }
 
 
@@ -201,3 +202,18 @@ def test_modern_results_need_result_type() -> None:
 def test_generated_arguments_are_valid(schema: dict[str, Any]) -> None:
     arguments = sample_arguments(schema)
     assert validator_for(schema)(schema).is_valid(arguments), arguments
+
+
+def test_conformance_fixture_reads_resources_renders_prompts_and_completes(loop_name: str) -> None:
+    target = Target(
+        [sys.executable, "-m", "mcpcore.examples.conformance_fixture"],
+        env={**ENV, "MCPCORE_LOOP": loop_name},
+        cwd=str(ROOT),
+    )
+    only = ["resources.", "prompts.", "completion.", "logging."]
+    battery = run_on(run(target, only=only), loop_name)
+    by_id = {o.id: o for o in battery.outcomes}
+    for check_id in ("resources.read", "prompts.get", "completion.complete", "logging.capability"):
+        assert by_id[check_id].status == "pass", (check_id, by_id[check_id].detail, by_id[check_id].evidence)
+    assert by_id["resources.read"].detail.startswith("read ")
+    assert "value(s) for ref/" in by_id["completion.complete"].detail

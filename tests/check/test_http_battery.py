@@ -47,3 +47,29 @@ def test_cli_reports_http_target(calculator_http: tuple[str, str]) -> None:  # n
     assert completed.returncode == 0, completed.stdout.decode()
     assert f"mcpcore check: {url}".encode() in completed.stdout
     assert b"0 failed" in completed.stdout
+
+
+BROKEN_HTTP_FAILS = {
+    "http.legacy-notification-202",  # a notification gets 200, not 202
+    "http.legacy-unknown-session",  # an unknown session gets 400, not 404 ...
+    "http.legacy-delete",  # ... and so does a deleted one
+    "http.origin",  # the Origin header is ignored
+}
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_broken_http_server_fails_exactly_the_http_checks_it_should(loop: str) -> None:
+    from tests.e2e.test_client_http import free_port, serve
+
+    port = free_port()
+    process = serve(["tests/check/broken_http_server.py", str(port)], port, loop)
+    try:
+        battery = run_on(run(Target(url=f"http://127.0.0.1:{port}/mcp"), call_tools="all"), loop)
+    finally:
+        process.terminate()
+        process.wait(10)
+    failed = {o.id for o in battery.outcomes if o.status == "fail"}
+    assert failed == BROKEN_HTTP_FAILS
+    by_id = {o.id: o for o in battery.outcomes}
+    assert by_id["http.legacy-unknown-session"].detail == "expected 404, got 400"
+    assert by_id["resources.read"].status == by_id["prompts.get"].status == "pass"

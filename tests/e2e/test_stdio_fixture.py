@@ -74,6 +74,7 @@ def test_initialize_declares_every_capability(fixture: SchemaCheckedPeer) -> Non
         "resources": {"subscribe": True, "listChanged": True},
         "prompts": {"listChanged": True},
         "completions": {},
+        "tasks": {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}},
     }
 
 

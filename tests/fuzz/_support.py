@@ -59,12 +59,19 @@ jsonrpc_like = st.one_of(
     st.fixed_dictionaries(
         {"jsonrpc": st.just("2.0")},
         optional={
-            "id": st.one_of(st.integers(), st.text(max_size=6), st.none(), st.booleans(), st.floats()),
+            "id": st.one_of(
+                st.integers(min_value=-(2**63), max_value=2**63 - 1),
+                st.text(max_size=6),
+                st.none(),
+                st.booleans(),
+                st.floats(),
+            ),
             "method": st.one_of(st.sampled_from(["ping", "tools/list", "tools/call", "x"]), json_scalars),
             "params": st.one_of(st.dictionaries(st.text(max_size=6), json_values, max_size=3), json_values),
             "result": json_values,
             "error": st.one_of(
-                st.fixed_dictionaries({"code": st.integers(), "message": st.text(max_size=8)}), json_values
+                st.fixed_dictionaries({"code": st.integers(-(2**31), 2**31), "message": st.text(max_size=8)}),
+                json_values,
             ),
         },
     ),

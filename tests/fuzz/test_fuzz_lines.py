@@ -18,7 +18,7 @@ _JSON_WHITESPACE = b" \t\r\n"
 
 
 def _expected(data: bytes, limit: int) -> list[bytes | FrameTooLarge]:
-    """The model: split on LF; drop lines of JSON white space; oversized lines (even unfinished) -> one marker."""
+    """The model: split on LF, drop JSON-white-space lines, one marker per oversized line."""
     *lines, tail = data.split(b"\n")
     frames: list[bytes | FrameTooLarge] = []
     for line in lines:
@@ -38,8 +38,9 @@ def _feed_all(framer: LineFramer, pieces: list[bytes]) -> list[bytes | FrameTooL
         for frame in framer.feed(piece):
             if type(frame) is bytes:
                 assert b"\n" not in frame[:-1]
-                frame = frame.removesuffix(b"\n")
-            frames.append(frame)
+                frames.append(frame.removesuffix(b"\n"))
+            else:
+                frames.append(frame)
         assert framer.buffered <= framer.max_frame_bytes  # memory bound, whatever the peer sends
     return frames
 

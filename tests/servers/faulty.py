@@ -46,6 +46,12 @@ def echo(value: int) -> int:
 
 
 @server.tool(run="loop")
+def raises(reason: str) -> str:
+    """Raises an ordinary exception: an isError result, never a dead connection."""
+    raise RuntimeError(reason)
+
+
+@server.tool(run="loop")
 def huge_int() -> Any:
     """Returns an integer JSON can hold but orjson (64-bit) cannot serialize."""
     return 2**70

@@ -37,6 +37,9 @@ class Response:
         return EventParser().feed(self.body)
 
     def messages(self) -> list[Any]:
+        """The JSON-RPC messages of the body, whether it is one JSON value or an SSE stream."""
+        if self.headers.get("content-type") == "application/json":
+            return [self.json()]
         return [orjson.loads(event.data) for event in self.events() if event.data]
 
 

@@ -80,13 +80,31 @@ def test_repeated_headers_are_joined_and_values_trimmed() -> None:
     assert event.headers["accept"] == "a/b, c/d"
 
 
-def test_expect_continue_is_reported_before_the_body() -> None:
+@pytest.mark.parametrize(
+    ("framing", "body"),
+    [(b"Content-Length: 2", b"{}"), (b"Transfer-Encoding: chunked", b"2\r\n{}\r\n0\r\n\r\n")],
+)
+def test_expect_continue_is_reported_before_the_body(framing: bytes, body: bytes) -> None:
     parser = RequestParser()
-    head = b"POST /mcp HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"
+    head = b"POST /mcp HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n" + framing + b"\r\n\r\n"
     assert parser.feed(head) == [ExpectContinue()]
-    (event,) = parser.feed(b"{}")
+    (event,) = parser.feed(body)
     assert isinstance(event, Request)
     assert event.body == b"{}"
+
+
+@pytest.mark.parametrize("feed", FEEDERS)
+def test_expect_continue_is_not_reported_when_the_body_came_with_the_head(feed: object) -> None:
+    data = b"POST /mcp HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}"
+    events = feed(data)  # type: ignore[operator]
+    assert [type(event) for event in events] == (
+        [Request] if feed is feed_whole else [ExpectContinue, Request]
+    )
+
+
+def test_non_ascii_digits_are_not_a_content_length() -> None:
+    (event,) = feed_whole(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \xb2\r\n\r\n")
+    assert event == BadRequest(400, "malformed Content-Length")
 
 
 MALFORMED = [
@@ -202,3 +220,42 @@ def test_arbitrary_bytes_never_raise() -> None:
         bad = [event for event in events if isinstance(event, BadRequest)]
         assert len(bad) <= 1
         assert all(isinstance(event, (Request, BadRequest, ExpectContinue)) for event in events)
+
+
+def _post(body: bytes, *, length: bytes | None = None, extra: bytes = b"") -> bytes:
+    size = str(len(body)).encode() if length is None else length
+    return b"POST /mcp HTTP/1.1\r\nHost: x\r\n" + extra + b"Content-Length: " + size + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("feed", FEEDERS)
+def test_a_repeated_head_is_parsed_like_a_new_one(feed: object) -> None:
+    """Keep-alive clients repeat their head; the parser's shortcut for that must not change a thing."""
+    bodies = [b"{}", b'{"a":1}', b'{"b":22}', b"[]"]
+    data = b"".join(_post(body) for body in bodies)
+    data += _post(b"{}", extra=b"Accept: x\r\n")  # a different head after the repeats
+    data += _post(b'{"c":3}', extra=b"Accept: x\r\n")
+    events = feed(data)  # type: ignore[operator]
+    assert [event.body for event in events] == [*bodies, b"{}", b'{"c":3}']  # type: ignore[attr-defined]
+    assert [event.headers["content-length"] for event in events] == ["2", "7", "8", "2", "2", "7"]  # type: ignore[attr-defined]
+    assert "accept" not in events[3].headers  # type: ignore[attr-defined]
+    assert events[5].headers["accept"] == "x"  # type: ignore[attr-defined]
+    assert events[0].headers is not events[1].headers  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("length", "extra"),
+    [
+        (b"1x", b""),
+        (b"-1", b""),
+        (b"\xb2", b""),
+        (b"2, 3", b""),
+        (b"2", b"Content-Length: 3\r\n"),
+        (b"2", b"Transfer-Encoding: chunked\r\n"),
+    ],
+)
+def test_a_repeated_head_with_a_bad_length_is_still_refused(length: bytes, extra: bytes) -> None:
+    parser = RequestParser()
+    (first,) = parser.feed(_post(b"{}"))
+    assert isinstance(first, Request)
+    events = parser.feed(_post(b"{}", length=length, extra=extra))
+    assert [type(event) for event in events] == [BadRequest]
