@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
+
+from mcpcore import versions
 from mcpcore.errors import INVALID_PARAMS, RpcError
 
-__all__ = ["Paginator"]
+if TYPE_CHECKING:
+    from mcpcore.context import Context
+
+__all__ = ["CachedPages", "Paginator"]
 
 T = TypeVar("T")
 
@@ -57,3 +63,48 @@ class Paginator:
             return items[offset:], None
         end = offset + self.page_size
         return items[offset:end], (_encode(end) if end < len(items) else None)
+
+
+class CachedPages:
+    """One ``*/list`` method's pages, serialized once per (protocol version, cursor).
+
+    List results change only when the registry does, so each page is built,
+    shaped for its version (and for 2026-07-28, given ``resultType``,
+    serverInfo and cache hints) and serialized once; later requests embed the
+    bytes as an ``orjson.Fragment``. The registry calls :meth:`clear` on every
+    change. Only cursors that decode are cached, so clients cannot grow it.
+    """
+
+    __slots__ = ("_cache", "_paginator", "key")
+
+    def __init__(self, key: str, page_size: int | None) -> None:
+        self.key = key
+        self._paginator = Paginator(page_size)
+        self._cache: dict[tuple[str, str | None], orjson.Fragment] = {}
+
+    def clear(self) -> None:
+        """Forget every page (the registry changed)."""
+        self._cache.clear()
+
+    def serve(
+        self,
+        items: Callable[[], Sequence[T]],
+        render: Callable[[T, str], dict[str, Any]],
+        params: dict[str, Any],
+        context: Context,
+    ) -> orjson.Fragment:
+        """The page ``params["cursor"]`` names, rendering ``items()`` only on a cache miss."""
+        cursor = params.get("cursor")
+        if cursor is not None and type(cursor) is not str:
+            raise RpcError(INVALID_PARAMS, "Invalid params: cursor must be a string")
+        version = context.protocol_version or versions.LATEST_LEGACY
+        cached = self._cache.get((version, cursor))
+        if cached is None:
+            page, next_cursor = self._paginator.page(items(), cursor)
+            result: dict[str, Any] = {self.key: [render(item, version) for item in page]}
+            if next_cursor is not None:
+                result["nextCursor"] = next_cursor
+            if version in versions.MODERN_VERSIONS:
+                result = context.connection.server.modern_result(result, cacheable=True)
+            cached = self._cache[(version, cursor)] = orjson.Fragment(orjson.dumps(result))
+        return cached

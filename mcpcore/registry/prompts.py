@@ -27,7 +27,7 @@ from mcpcore.content import Content
 from mcpcore.context import Context
 from mcpcore.errors import INVALID_PARAMS, RpcError
 from mcpcore.registry._calls import RunMode, invoke, run_mode, signature_of, then
-from mcpcore.registry.pagination import Paginator
+from mcpcore.registry.pagination import CachedPages
 from mcpcore.registry.signature import ToolSignature
 
 __all__ = ["Prompt", "PromptRegistry", "assistant_message", "user_message"]
@@ -79,8 +79,7 @@ class PromptRegistry:
 
     def __init__(self, *, page_size: int | None = None) -> None:
         self._prompts: dict[str, Prompt] = {}
-        self._paginator = Paginator(page_size)
-        self._cache: dict[tuple[str, object], orjson.Fragment] = {}
+        self._pages = CachedPages("prompts", page_size)
         #: Called with no arguments after every change (the server sends ``list_changed``).
         self.on_change: Callable[[], None] | None = None
 
@@ -156,7 +155,7 @@ class PromptRegistry:
         self._changed()
 
     def _changed(self) -> None:
-        self._cache.clear()
+        self._pages.clear()
         if self.on_change is not None:
             self.on_change()
 
@@ -164,29 +163,7 @@ class PromptRegistry:
 
     def list_prompts(self, params: dict[str, Any], context: Context) -> orjson.Fragment:
         """``prompts/list``: one page, serialized once per (version, cursor)."""
-        cursor = params.get("cursor")
-        version = context.protocol_version or versions.LATEST_LEGACY
-        key = (version, cursor)
-        cached = self._cache.get(key)
-        if cached is None:
-            fields = _FIELDS[version]
-            page, next_cursor = self._paginator.page(list(self._prompts.values()), cursor)
-            entries = []
-            for prompt in page:
-                entry = {k: v for k, v in prompt.definition.items() if k in fields}
-                if version not in _ARGUMENT_TITLES:
-                    entry["arguments"] = [
-                        {k: v for k, v in arg.items() if k != "title"} for arg in entry["arguments"]
-                    ]
-                entries.append(entry)
-            result: dict[str, Any] = {"prompts": entries}
-            if next_cursor is not None:
-                result["nextCursor"] = next_cursor
-            if version in versions.MODERN_VERSIONS:
-                result = context.connection.server.modern_result(result, cacheable=True)
-            cached = orjson.Fragment(orjson.dumps(result))
-            self._cache[key] = cached
-        return cached
+        return self._pages.serve(lambda: list(self._prompts.values()), _render_prompt, params, context)
 
     # ---------------------------------------------------------------- getting
 
@@ -236,3 +213,12 @@ def _message(name: str, item: Any) -> dict[str, Any]:
         f"prompt {name!r} returned {type(item).__name__}; expected str, a content block, "
         "a message dict, a list of those, or a result with 'messages'"
     )
+
+
+def _render_prompt(prompt: Prompt, version: str) -> dict[str, Any]:
+    """A prompt's wire form under ``version`` (argument titles exist from 2025-06-18 on)."""
+    fields = _FIELDS[version]
+    entry = {key: value for key, value in prompt.definition.items() if key in fields}
+    if version not in _ARGUMENT_TITLES:
+        entry["arguments"] = [{k: v for k, v in arg.items() if k != "title"} for arg in entry["arguments"]]
+    return entry

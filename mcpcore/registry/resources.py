@@ -27,7 +27,7 @@ from mcpcore import versions
 from mcpcore.context import Context
 from mcpcore.errors import INVALID_PARAMS, RESOURCE_NOT_FOUND, RpcError
 from mcpcore.registry._calls import RunMode, invoke, run_mode, signature_of, then
-from mcpcore.registry.pagination import Paginator
+from mcpcore.registry.pagination import CachedPages
 from mcpcore.registry.signature import ToolSignature
 from mcpcore.registry.uri_template import UriTemplate
 
@@ -86,8 +86,8 @@ class ResourceRegistry:
     def __init__(self, *, page_size: int | None = None) -> None:
         self._fixed: dict[str, Resource] = {}
         self._templates: dict[str, Resource] = {}
-        self._paginator = Paginator(page_size)
-        self._cache: dict[tuple[str, str, object], orjson.Fragment] = {}
+        self._resource_pages = CachedPages("resources", page_size)
+        self._template_pages = CachedPages("resourceTemplates", page_size)
         #: Called with no arguments after every change (the server sends ``list_changed``).
         self.on_change: Callable[[], None] | None = None
 
@@ -194,7 +194,8 @@ class ResourceRegistry:
         self._changed()
 
     def _changed(self) -> None:
-        self._cache.clear()
+        self._resource_pages.clear()
+        self._template_pages.clear()
         if self.on_change is not None:
             self.on_change()
 
@@ -202,32 +203,11 @@ class ResourceRegistry:
 
     def list_resources(self, params: dict[str, Any], context: Context) -> orjson.Fragment:
         """``resources/list``: fixed resources, one page, serialized once per (version, cursor)."""
-        return self._listing("resources", list(self._fixed.values()), params, context)
+        return self._resource_pages.serve(lambda: list(self._fixed.values()), _render, params, context)
 
     def list_templates(self, params: dict[str, Any], context: Context) -> orjson.Fragment:
         """``resources/templates/list``: the templates, paginated and cached like ``resources/list``."""
-        return self._listing("resourceTemplates", list(self._templates.values()), params, context)
-
-    def _listing(
-        self, key: str, items: list[Resource], params: dict[str, Any], context: Context
-    ) -> orjson.Fragment:
-        cursor = params.get("cursor")
-        version = context.protocol_version or versions.LATEST_LEGACY
-        cache_key = (key, version, cursor)
-        cached = self._cache.get(cache_key)
-        if cached is None:
-            fields = _FIELDS[version] | {"uri", "uriTemplate", "size"}
-            page, next_cursor = self._paginator.page(items, cursor)
-            result: dict[str, Any] = {
-                key: [{k: v for k, v in item.definition.items() if k in fields} for item in page]
-            }
-            if next_cursor is not None:
-                result["nextCursor"] = next_cursor
-            if version in versions.MODERN_VERSIONS:
-                result = context.connection.server.modern_result(result, cacheable=True)
-            cached = orjson.Fragment(orjson.dumps(result))
-            self._cache[cache_key] = cached
-        return cached
+        return self._template_pages.serve(lambda: list(self._templates.values()), _render, params, context)
 
     # ---------------------------------------------------------------- reading
 
@@ -310,3 +290,9 @@ def _one(uri: str, mime_type: str | None, value: Any) -> dict[str, Any]:
         f"resource {uri!r} returned {type(value).__name__}; expected str, bytes, "
         "a contents dict with text or blob, or a list of those"
     )
+
+
+def _render(resource: Resource, version: str) -> dict[str, Any]:
+    """A resource's or template's wire form under ``version``."""
+    fields = _FIELDS[version] | {"uri", "uriTemplate", "size"}
+    return {key: value for key, value in resource.definition.items() if key in fields}

@@ -33,7 +33,7 @@ from mcpcore import versions
 from mcpcore.content import Content, ToolResult
 from mcpcore.context import Context
 from mcpcore.errors import INVALID_PARAMS, RpcError
-from mcpcore.registry.pagination import Paginator
+from mcpcore.registry.pagination import CachedPages
 from mcpcore.registry.signature import ToolSignature, derive_signature
 from mcpcore.registry.validation import CompiledSchema
 
@@ -101,6 +101,12 @@ class Tool:
         return self.run == "loop" and not self.signature.is_async
 
 
+def _render_tool(tool: Tool, version: str) -> dict[str, Any]:
+    """A tool's wire form under ``version``: only the members that version's schema defines."""
+    fields = _TOOL_FIELDS[version]
+    return {key: value for key, value in tool.definition.items() if key in fields}
+
+
 def _error_result(message: str) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": message}], "isError": True}
 
@@ -115,8 +121,7 @@ class ToolRegistry:
 
     def __init__(self, *, page_size: int | None = None, validate_output: bool = True) -> None:
         self._tools: dict[str, Tool] = {}
-        self._paginator = Paginator(page_size)
-        self._list_cache: dict[tuple[str, str | None], orjson.Fragment] = {}
+        self._pages = CachedPages("tools", page_size)
         self.validate_output = validate_output
         #: Called with no arguments after every change (the server sends ``list_changed``).
         self.on_change: Callable[[], None] | None = None
@@ -240,7 +245,7 @@ class ToolRegistry:
         self._changed()
 
     def _changed(self) -> None:
-        self._list_cache.clear()
+        self._pages.clear()
         if self.on_change is not None:
             self.on_change()
 
@@ -248,26 +253,7 @@ class ToolRegistry:
 
     def list_tools(self, params: dict[str, Any], context: Context) -> orjson.Fragment:
         """``tools/list``: one page, serialized once per (version, cursor) and reused."""
-        cursor = params.get("cursor")
-        version = context.protocol_version or versions.LATEST_LEGACY
-        key = (version, cursor)
-        cached = self._list_cache.get(key)
-        if cached is None:
-            cached = orjson.Fragment(orjson.dumps(self._list_page(version, cursor, context)))
-            self._list_cache[key] = cached
-        return cached
-
-    def _list_page(self, version: str, cursor: object, context: Context) -> dict[str, Any]:
-        fields = _TOOL_FIELDS[version]
-        page, next_cursor = self._paginator.page(list(self._tools.values()), cursor)
-        result: dict[str, Any] = {
-            "tools": [{k: v for k, v in tool.definition.items() if k in fields} for tool in page]
-        }
-        if next_cursor is not None:
-            result["nextCursor"] = next_cursor
-        if version in versions.MODERN_VERSIONS:
-            result = context.connection.server.modern_result(result, cacheable=True)
-        return result
+        return self._pages.serve(lambda: list(self._tools.values()), _render_tool, params, context)
 
     # ---------------------------------------------------------------- calling
 

@@ -105,11 +105,6 @@ def test_any_altered_byte_of_a_sealed_state_is_detected(state: Any, flip: int, b
         _SEALER.open("tools/call", {"name": "t"}, genuine, now=1000 + 61)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the */list handlers use the cursor as a cache key before checking its type: an array or "
-    "object cursor is -32603 with an ERROR traceback logged per request (should be -32602, no traceback)",
-)
 @pytest.mark.parametrize(
     "method", ["tools/list", "resources/list", "resources/templates/list", "prompts/list"]
 )
