@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+import orjson
+
 from mcpcore import jsonrpc
 from mcpcore.context import Context
 from mcpcore.errors import (
@@ -54,6 +56,8 @@ __all__ = ["DEFAULT_MAX_IN_FLIGHT", "Connection", "FlowControl", "Handler", "Met
 _log = logging.getLogger("mcpcore.router")
 
 DEFAULT_MAX_IN_FLIGHT: Final = 1024
+#: Seconds cancelled handlers get to unwind at shutdown before they are abandoned.
+CANCEL_GRACE: Final = 1.0
 
 #: A method handler: ``(params, context) -> result``, or a coroutine producing the result.
 Handler = Callable[[dict[str, Any], Context], Any]
@@ -106,14 +110,14 @@ class Method:
 
 
 class _Batch:
-    """Collects the responses of one JSON-RPC batch and writes them as one array."""
+    """Collects the response frames of one JSON-RPC batch and sends them as one array."""
 
-    __slots__ = ("connection", "outstanding", "responder", "responses", "sealed")
+    __slots__ = ("connection", "frames", "outstanding", "responder", "sealed")
 
     def __init__(self, connection: Connection, responder: Responder | None) -> None:
         self.connection = connection
         self.responder = responder
-        self.responses: list[dict[str, Any]] = []
+        self.frames: list[bytes] = []
         self.outstanding = 0
         self.sealed = False
 
@@ -123,12 +127,13 @@ class _Batch:
 
     def flush(self) -> None:
         if self.sealed and self.outstanding == 0:
-            responses, self.responses = self.responses, []
-            frame = jsonrpc.encode(responses) if responses else None  # all notifications: no answer at all
+            frames, self.frames = self.frames, []
+            # Each element was encoded on its own (one newline-terminated frame each).
+            array = b"[" + b",".join(frame[:-1] for frame in frames) + b"]\n" if frames else None
             if self.responder is not None:
-                self.responder.reply(frame, None)
-            elif frame is not None:
-                self.connection.write(frame)
+                self.responder.reply(array, None)  # None: all notifications, no answer at all
+            elif array is not None:
+                self.connection.write(array)
 
 
 class Connection:
@@ -437,12 +442,22 @@ class Connection:
         envelope = context.envelope
         if envelope is not None and envelope.modern and type(result) is dict:
             result = self.server.modern_result(result)
+        try:
+            frame = jsonrpc.encode_result(context.request_id, result)  # type: ignore[arg-type]
+        except (TypeError, orjson.JSONEncodeError):
+            # A result JSON cannot carry (a 65-bit int, an arbitrary object) is the handler's bug,
+            # answered like any other handler bug rather than killing the connection.
+            _log.exception("the result of %s cannot be serialized", context.method)
+            self._reply_error(
+                context.request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch, context.responder
+            )
+            return
         if batch is not None:
-            batch.responses.append({"jsonrpc": "2.0", "id": context.request_id, "result": result})
+            batch.frames.append(frame)
         elif context.responder is not None:
-            context.responder.reply(jsonrpc.encode_result(context.request_id, result), None)  # type: ignore[arg-type]
+            context.responder.reply(frame, None)
         else:
-            self.write(jsonrpc.encode_result(context.request_id, result))  # type: ignore[arg-type]
+            self.write(frame)
 
     def _reply_input_required(self, context: Context, exc: InputRequired, batch: _Batch | None) -> None:
         """A handler asked the client for input (2026-07-28 multi-round-trip): answer InputRequiredResult."""
@@ -464,12 +479,18 @@ class Connection:
         batch: _Batch | None = None,
         responder: Responder | None = None,
     ) -> None:
+        try:
+            frame = jsonrpc.encode_error(request_id, error)
+        except (TypeError, orjson.JSONEncodeError):
+            _log.exception("error data cannot be serialized: %r", error)
+            error = RpcError(error.code, error.message)
+            frame = jsonrpc.encode_error(request_id, error)
         if batch is not None:
-            batch.responses.append({"jsonrpc": "2.0", "id": request_id, "error": error.to_wire()})
+            batch.frames.append(frame)
         elif responder is not None:
-            responder.reply(jsonrpc.encode_error(request_id, error), error)
+            responder.reply(frame, error)
         else:
-            self.write(jsonrpc.encode_error(request_id, error))
+            self.write(frame)
 
     def send(self, frame: bytes, responder: Responder | None = None) -> None:
         """Send a frame on a request's behalf: to its responder if it has one, else to the sink."""
@@ -597,7 +618,10 @@ class Connection:
                 tasks = [task for task, _ in self._in_flight.values()]
                 for task in tasks:
                     task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                # Bounded: a handler that swallows CancelledError must not keep the process alive.
+                _, stuck = await asyncio.wait(tasks, timeout=CANCEL_GRACE)
+                if stuck:
+                    _log.error("%d handler(s) ignored cancellation; abandoning them", len(stuck))
         self.close()
 
     def close(self) -> None:

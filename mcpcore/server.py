@@ -9,6 +9,7 @@ number of connections at once.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
@@ -472,8 +473,9 @@ class Server:
         _configure_default_logging()
         if transport == "http":
             run_loop(self.serve_http(host, port, **http_options), loop=loop)
-            return
-        run_loop(self.serve_stdio(), loop=loop)
+        else:
+            run_loop(self.serve_stdio(), loop=loop)
+        _exit_past_stuck_workers()
 
     async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, **http_options: Any) -> None:
         """Serve Streamable HTTP (both eras) on the built-in server until SIGINT/SIGTERM."""
@@ -501,6 +503,23 @@ class Server:
 
 def _ping(params: dict[str, Any], context: Context) -> dict[str, Any]:
     return {}
+
+
+def _exit_past_stuck_workers() -> None:
+    """End the process even if a sync tool is still blocked in a worker thread.
+
+    Shutdown has already given running requests their grace period; a thread
+    cannot be cancelled, and the interpreter would join it for ever at exit.
+    Only :meth:`Server.run`, which owns the process, does this.
+    """
+    from mcpcore.registry._calls import busy_workers
+
+    stuck = busy_workers()
+    if stuck:
+        _log.warning("exiting with %d tool thread(s) still running", stuck)
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _configure_default_logging() -> None:

@@ -19,8 +19,6 @@ Where a tool runs is decided per tool (``run=``):
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -33,6 +31,7 @@ from mcpcore import versions
 from mcpcore.content import Content, ToolResult
 from mcpcore.context import Context
 from mcpcore.errors import INVALID_PARAMS, RpcError
+from mcpcore.registry._calls import in_thread
 from mcpcore.registry.pagination import CachedPages
 from mcpcore.registry.signature import ToolSignature, derive_signature
 from mcpcore.registry.validation import CompiledSchema
@@ -289,9 +288,7 @@ class ToolRegistry:
                 return self._raised(tool, exc)
             return self._result(tool, value, version)
         if tool.run == "thread":
-            loop = asyncio.get_running_loop()
-            call = functools.partial(contextvars.copy_context().run, tool.fn, **kwargs)
-            return self._finish(tool, loop.run_in_executor(None, call), version)
+            return self._finish(tool, in_thread(tool.fn, kwargs), version)
         return self._finish(tool, tool.fn(**kwargs), version)
 
     async def _finish(self, tool: Tool, pending: Awaitable[Any], version: str | None) -> dict[str, Any]:

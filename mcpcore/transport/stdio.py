@@ -37,6 +37,8 @@ __all__ = ["serve_stdio"]
 
 _log = logging.getLogger("mcpcore.stdio")
 _READ_CHUNK = 256 * 1024
+#: Corked answers beyond this many bytes are written without waiting for the end of the chunk.
+CORK_LIMIT = 64 * 1024
 
 
 class _CorkedOutput:
@@ -44,28 +46,42 @@ class _CorkedOutput:
 
     A pipelined chunk of N requests answered inline would otherwise cost N
     ``write`` system calls; corking turns them into one. Frames written
-    outside a chunk (by handler tasks) go straight through.
+    outside a chunk (by handler tasks) go straight through. Once
+    ``CORK_LIMIT`` bytes wait, they are written at once, so the transport's
+    write-buffer flow control (which pauses the connection) still sees large
+    answers as they are made instead of after the whole chunk.
     """
 
-    __slots__ = ("corked", "pending", "sink")
+    __slots__ = ("corked", "pending", "pending_bytes", "sink")
 
     def __init__(self, sink: Any) -> None:
         self.sink = sink
         self.pending: list[bytes] = []
+        self.pending_bytes = 0
         self.corked = False
 
     def write(self, data: bytes) -> None:
-        if self.corked:
-            self.pending.append(data)
-        else:
+        if self.sink.is_closing():
+            return  # the reader went away (EPIPE): the connection learns it on the next loop turn
+        if not self.corked:
             self.sink.write(data)
+            return
+        self.pending.append(data)
+        self.pending_bytes += len(data)
+        if self.pending_bytes >= CORK_LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        pending = self.pending
+        if pending:
+            if not self.sink.is_closing():
+                self.sink.write(pending[0] if len(pending) == 1 else b"".join(pending))
+            pending.clear()
+            self.pending_bytes = 0
 
     def uncork(self) -> None:
         self.corked = False
-        pending = self.pending
-        if pending:
-            self.sink.write(pending[0] if len(pending) == 1 else b"".join(pending))
-            pending.clear()
+        self.flush()
 
 
 class _InputProtocol(asyncio.Protocol):
@@ -137,6 +153,9 @@ class _BlockingWriter:
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+
+    def is_closing(self) -> bool:
+        return False
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)

@@ -18,7 +18,8 @@ __all__ = ["DEFAULT_MAX_FRAME_BYTES", "FrameTooLarge", "LineFramer"]
 
 DEFAULT_MAX_FRAME_BYTES: Final = 8 * 1024 * 1024
 _NEWLINE: Final = 10
-_BLANK_START: Final = frozenset(b" \t\r\n")
+_JSON_WHITESPACE: Final = b" \t\r\n"  # bytes.strip() would also drop VT and FF, which JSON refuses
+_BLANK_START: Final = frozenset(_JSON_WHITESPACE)
 
 
 class FrameTooLarge:
@@ -41,7 +42,7 @@ class FrameTooLarge:
 
 def _is_blank(line: bytes) -> bool:
     """True for lines holding only white space (CR of a CRLF included); they carry no message."""
-    return not line or (line[0] in _BLANK_START and not line.strip())
+    return not line or (line[0] in _BLANK_START and not line.strip(_JSON_WHITESPACE))
 
 
 class LineFramer:

@@ -199,12 +199,6 @@ def test_a_client_that_stops_reading_pauses_the_server_with_bounded_memory(loop_
         process.wait()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stdio.py _CorkedOutput holds every answer made while one read chunk is processed and "
-    "writes them at the end, so pause_writing fires too late: a 64 KiB chunk of ~600 small requests "
-    "for 128 KiB answers buffers ~75 MiB (plus join/transport copies) before backpressure starts",
-)
 def test_answers_to_one_read_chunk_are_not_buffered_without_bound(loop_name: str) -> None:
     process, _, growth_mib = _stalled_server(loop_name, 131_072, batch=600)
     try:

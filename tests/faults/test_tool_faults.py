@@ -66,12 +66,6 @@ def test_a_result_that_cannot_be_serialized_is_an_error_answer(faulty: StdioPeer
     _still_serving(faulty)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router.py _reply_result calls jsonrpc.encode_result outside any try: a result orjson cannot "
-    "encode (int > 64 bits, a Python object in a content block) raises out of receive_frame (uvloop: "
-    "fatal transport error, the connection dies) or out of the handler task (no answer ever)",
-)
 @pytest.mark.parametrize(
     "tool", ["huge_int", "unserializable_content_inline", "unserializable_content_async"]
 )
@@ -87,11 +81,6 @@ def test_a_result_the_encoder_refuses_is_answered_and_the_connection_survives(
     _still_serving(faulty)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router.py Connection.shutdown awaits the cancelled tasks with no bound: a handler that "
-    "swallows CancelledError keeps the process alive forever after SIGTERM",
-)
 def test_sigterm_ends_the_process_even_if_a_handler_swallows_cancellation(faulty: StdioPeer) -> None:
     faulty.send_request("tools/call", {"name": "deaf_forever", "arguments": {}})
     _still_serving(faulty)
@@ -99,11 +88,6 @@ def test_sigterm_ends_the_process_even_if_a_handler_swallows_cancellation(faulty
     assert faulty.wait(timeout=SHORT) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync tools run on the loop's default ThreadPoolExecutor, whose worker threads are joined at "
-    "loop close and interpreter exit: a tool blocked in a thread keeps the process alive after SIGTERM",
-)
 def test_sigterm_ends_the_process_even_if_a_tool_thread_is_blocked(faulty: StdioPeer) -> None:
     faulty.send_request("tools/call", {"name": "hang_thread", "arguments": {}})
     _still_serving(faulty)
