@@ -167,34 +167,51 @@ class UriTemplate:
     # --------------------------------------------------------------- matching
 
     def _regex(self) -> str:
+        """The matching pattern; every variable stops at the first character of what follows it.
+
+        That rule makes each match linear: no two neighbouring groups can both
+        take the same character, so the engine never backtracks over a split
+        (``{a}-{b}`` matches ``a`` up to the first ``-``). Two expressions with
+        nothing to tell them apart (``{a}{b}``) are refused at parse time.
+        """
         out: list[str] = []
         group = 0
-        for part in self._parts:
+        query_group: str | None = None  # the open ``{?…}`` group that ``{&…}`` continuations join
+        parts = self._parts
+        for index, part in enumerate(parts):
             if isinstance(part, str):
                 out.append(re.escape(part))
+                query_group = None
                 continue
             op = part.operator
+            stop = _terminator(parts[index + 1] if index + 1 < len(parts) else None, self.template)
+            if op == "&" and query_group is not None:
+                merged = self._query_groups[query_group]
+                self._query_groups[query_group] = _Expression("?", merged.variables + part.variables)
+                continue
             if op in ("?", "&", ";"):
                 name = f"q{group}"
                 group += 1
                 self._query_groups[name] = part
-                stop = "#" if op != ";" else "/?#"
-                out.append(f"(?P<{name}>{re.escape(op)}[^{re.escape(stop)}]*)?")
+                excluded = re.escape("#" if op != ";" else "/?#")
+                out.append(f"(?P<{name}>{re.escape(op)}[^{excluded}]*)?")
+                query_group = name if op in ("?", "&") else None
                 continue
+            query_group = None
             if op in (".", "/"):
-                stop = re.escape("/?#;," + op)
+                excluded = re.escape("/?#;," + op + stop)
                 for variable in part.variables:
-                    # Lazy, so that a following ``{.ext}`` or literal gets its share.
-                    out.append(f"(?:{re.escape(op)}(?P<v{group}>[^{stop}]*?))?")
+                    out.append(f"(?:{re.escape(op)}(?P<v{group}>[^{excluded}]*))?")
                     self._query_groups[f"v{group}"] = _Expression(op, (variable,))
                     group += 1
                 continue
             # "", "+", "#": comma-separated values, all present.
             single = len(part.variables) == 1
             if op == "":
-                value_class = "[^/?#]*" if single else "[^/?#,]*"
+                excluded = "/?#;&" if single else "/?#;&,"
             else:
-                value_class = ".*" if single and op == "#" else ("[^?#]*" if single else "[^?#,]*")
+                excluded = "" if single and op == "#" else ("?#" if single else "?#,")
+            value_class = f"[^{re.escape(excluded + stop)}]*" if excluded + stop else ".*"
             pieces = []
             for variable in part.variables:
                 pieces.append(f"(?P<v{group}>{value_class})")
@@ -226,6 +243,20 @@ class UriTemplate:
                 if name in wanted and name not in result:
                     result[name] = unquote(value)
         return result
+
+
+def _terminator(following: str | _Expression | None, template: str) -> str:
+    """The character that ends the value before ``following``: a literal's first, or an operator."""
+    if following is None:
+        return ""
+    if isinstance(following, str):
+        return following[0]
+    if following.operator in ("", "+"):
+        raise UriTemplateError(
+            f"URI template {template!r}: two adjacent expressions with nothing between them cannot be "
+            "told apart when matching a URI; put a literal between them"
+        )
+    return following.operator
 
 
 def _stringify(value: Any) -> str:
