@@ -263,6 +263,12 @@ class Connection:
                 None, RpcError(INVALID_REQUEST, "Invalid request: empty batch"), None, responder
             )
             return
+        if len(items) > self.max_in_flight:
+            # Every item may start a handler: a batch must not get round the in-flight bound.
+            limit = self.max_in_flight
+            message = f"Invalid request: a batch of {len(items)} messages exceeds max_in_flight ({limit})"
+            self._reply_error(None, RpcError(INVALID_REQUEST, message), None, responder)
+            return
         batch = _Batch(self, responder)
         for item in items:
             if type(item) is dict and item.get("method") == "initialize":

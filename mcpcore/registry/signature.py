@@ -419,8 +419,12 @@ class _TypeCompiler:
             assert only is not None
             return lambda value: None if value is None else only(value)
         from jsonschema import Draft202012Validator  # deferred: jsonschema costs ~40 ms of start-up
+        from referencing import Registry
 
-        candidates = [(Draft202012Validator(item.schema).is_valid, item.convert) for item in compiled]
+        candidates = [
+            (Draft202012Validator(item.schema, registry=Registry()).is_valid, item.convert)
+            for item in compiled
+        ]
 
         def convert(value: Any) -> Any:
             for accepts, option_convert in candidates:

@@ -14,7 +14,12 @@ matching treats them like plain variables.
 
 Matching is the inverse of expansion and is done with one regular expression
 compiled at parse time; query-style expressions (``?``, ``&``, ``;``) are
-matched by name, in any order, and may be absent. Values are percent-decoded.
+matched by name, in any order, and may be absent. Values are percent-decoded,
+and a URI is not an instance of the template when a decoded value could walk
+a path: a one-segment variable (``{a}``, ``{.a}``, ``{/a}``) holding ``/``,
+``\\``, NUL, ``.`` or ``..``, or a ``{+a}``/``{#a}`` value with a ``..``
+segment. A handler that builds file paths from variables cannot be led out
+of its root by ``..%2F`` tricks.
 """
 
 from __future__ import annotations
@@ -234,15 +239,33 @@ class UriTemplate:
                 continue
             expression = self._query_groups[group]
             if group.startswith("v"):
-                result[expression.variables[0].name] = unquote(text)
+                value = unquote(text)
+                if not _safe_value(expression.operator, value):
+                    return None
+                result[expression.variables[0].name] = value
                 continue
             wanted = {variable.name for variable in expression.variables}
             separator = _OPERATORS[expression.operator].separator
             for pair in text[1:].split(separator):
                 name, _, value = pair.partition("=")
                 if name in wanted and name not in result:
-                    result[name] = unquote(value)
+                    decoded = unquote(value)
+                    if not _safe_value(expression.operator, decoded):
+                        return None
+                    result[name] = decoded
         return result
+
+
+_SEGMENT_OPERATORS: Final = frozenset({"", ".", "/"})
+
+
+def _safe_value(operator: str, value: str) -> bool:
+    """False for a decoded value that could walk a path (see the module doc)."""
+    if "\x00" in value:
+        return False
+    if operator in _SEGMENT_OPERATORS:
+        return "/" not in value and "\\" not in value and value not in (".", "..")
+    return ".." not in value.replace("\\", "/").split("/")
 
 
 def _terminator(following: str | _Expression | None, template: str) -> str:

@@ -128,8 +128,40 @@ def _compile(schema: dict[str, Any]) -> Validator:
     except jsonschema.exceptions.SchemaError as exc:
         where = "/".join(str(part) for part in exc.absolute_path) or "the root"
         raise ValueError(f"invalid JSON Schema at {where}: {exc.message}") from exc
-    validator: Validator = cls(schema)
+    _refuse_network_refs(schema)
+    from referencing import Registry  # jsonschema's own dependency
+
+    # An empty registry: a $ref is resolved inside the schema or not at all, never fetched.
+    validator: Validator = cls(schema, registry=Registry())
     return validator
+
+
+def _refuse_network_refs(schema: Any) -> None:
+    """Refuse a ``$ref`` to an absolute URI that no ``$id`` in the schema itself defines.
+
+    jsonschema would download it on first use: a schema must never make the
+    server open network connections (a tool author's typo or a hostile schema).
+    """
+    ids: set[str] = set()
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$id" and isinstance(value, str):
+                    ids.add(value.rstrip("#"))
+                elif key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                    refs.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(schema)
+    for ref in refs:
+        target = ref.split("#", 1)[0]
+        if "://" in target and target not in ids:
+            raise ValueError(f"invalid JSON Schema: $ref {ref!r} points outside the schema (never fetched)")
 
 
 def _error_order(error: jsonschema.exceptions.ValidationError) -> tuple[tuple[str, ...], str]:

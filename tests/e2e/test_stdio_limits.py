@@ -38,3 +38,17 @@ def test_cancellation_gets_through_while_requests_wait(bounded: StdioPeer) -> No
     bounded.notify("notifications/cancelled", {"requestId": hang2})
     final = bounded.send_request("ping")
     assert bounded.recv()["id"] == final  # nothing was ever sent for the cancelled hangs
+
+
+def test_a_batch_larger_than_the_in_flight_bound_is_refused(loop_name: str) -> None:
+    peer = StdioPeer.spawn(["-m", "tests.servers.edge"], loop=loop_name, env={"EDGE_MAX_IN_FLIGHT": "2"})
+    try:
+        peer.initialize("2025-03-26")
+        peer.send([{"jsonrpc": "2.0", "id": i, "method": "ping"} for i in range(3)])
+        reply = peer.recv()
+        assert reply["id"] is None and reply["error"]["code"] == -32600
+        assert "exceeds max_in_flight" in reply["error"]["message"]
+        peer.send([{"jsonrpc": "2.0", "id": i, "method": "ping"} for i in range(2)])
+        assert sorted(r["id"] for r in peer.recv()) == [0, 1]
+    finally:
+        peer.kill()

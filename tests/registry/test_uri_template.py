@@ -84,11 +84,31 @@ def test_matching(template: str, uri: str, expected: dict[str, str] | None) -> N
 
 @pytest.mark.parametrize(
     "values",
-    [{"id": "plain"}, {"id": "with space"}, {"id": "ünïcode"}, {"id": "a/b?c#d"}],
+    [{"id": "plain"}, {"id": "with space"}, {"id": "ünïcode"}, {"id": "a?c#d;e"}],
 )
 def test_match_inverts_simple_expansion(values: dict[str, str]) -> None:
     template = UriTemplate("test://template/{id}/data")
     assert template.match(template.expand(values)) == values
+
+
+@pytest.mark.parametrize(
+    ("template", "uri"),
+    [
+        ("files://docs/{name}", "files://docs/..%2F..%2Fetc%2Fpasswd"),
+        ("files://docs/{name}", "files://docs/.."),
+        ("files://docs/{name}", "files://docs/a%5Cb"),
+        ("files://docs/{name}", "files://docs/a%00"),
+        ("files://{/dir}", "files:///.."),
+        ("files://root/{+path}", "files://root/a/../../etc"),
+        ("files://root/{+path}", "files://root/a/%2E%2E/b"),
+    ],
+)
+def test_values_that_could_walk_a_path_do_not_match(template: str, uri: str) -> None:
+    assert UriTemplate(template).match(uri) is None
+
+
+def test_reserved_paths_without_dot_dot_segments_still_match() -> None:
+    assert UriTemplate("files://root/{+path}").match("files://root/a/b..c/d.txt") == {"path": "a/b..c/d.txt"}
 
 
 def test_variables_in_order_without_duplicates() -> None:

@@ -153,29 +153,38 @@ def listener() -> Iterator[tuple[int, list[bytes]]]:
         sock.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validation.py builds validators with jsonschema's default registry, which still fetches "
-    "remote $ref URLs over the network (a deprecated jsonschema behaviour)",
-)
-def test_a_schema_ref_to_a_network_url_is_never_fetched(listener: tuple[int, list[bytes]]) -> None:
+def test_a_schema_ref_to_a_network_url_is_refused_and_never_fetched(
+    listener: tuple[int, list[bytes]],
+) -> None:
     port, seen = listener
     server = Server("s")
     schema = {"type": "object", "properties": {"x": {"$ref": f"http://127.0.0.1:{port}/schema.json"}}}
 
-    @server.tool(run="loop", input_schema=schema)
     def use(x: Any) -> str:
         return "ran"
 
-    _exchange(server, _call(1, "use", {"x": "not an integer"}))
+    with pytest.raises(ValueError, match="points outside the schema"):
+        server.add_tool(use, run="loop", input_schema=schema)
     assert seen == [], f"the validator fetched {seen[0][:60]!r}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="uri_template.py percent-decodes a simple {var} value, so '..%2F..%2Fetc' reaches the handler "
-    "as '../../etc': nothing stops a path-building handler from escaping its root",
-)
+def test_a_ref_to_an_id_inside_the_schema_still_resolves() -> None:
+    server = Server("s")
+    schema = {
+        "type": "object",
+        "properties": {"x": {"$ref": "https://example.com/int.json"}},
+        "$defs": {"int": {"$id": "https://example.com/int.json", "type": "integer"}},
+    }
+
+    def use(x: Any) -> str:
+        return "ran"
+
+    server.add_tool(use, run="loop", input_schema=schema)
+    replies = _exchange(server, _call(1, "use", {"x": "nope"}), _call(2, "use", {"x": 3}))
+    assert "'nope' is not of type 'integer'" in str(replies[0])
+    assert "ran" in str(replies[1])
+
+
 def test_a_simple_template_variable_never_carries_a_path_traversal() -> None:
     server = Server("s")
     received: list[str] = []
