@@ -95,7 +95,7 @@ def test_any_altered_byte_of_a_sealed_state_is_detected(state: Any, flip: int, b
     altered = raw.decode("latin-1")
     if altered == genuine:
         return
-    with pytest.raises(RpcError) as caught:
+    with pytest.raises(RpcError) as caught:  # non-canonical base64 included: one token per state
         _SEALER.open("tools/call", {"name": "t"}, altered, now=1000)
     assert caught.value.code == INVALID_PARAMS
     # Sealed for one call, it is refused for another and after it expires.
