@@ -204,9 +204,9 @@ def test_generated_arguments_are_valid(schema: dict[str, Any]) -> None:
     assert validator_for(schema)(schema).is_valid(arguments), arguments
 
 
-def test_conformance_fixture_reads_resources_renders_prompts_and_completes(loop_name: str) -> None:
+def test_conformance_reads_resources_renders_prompts_and_completes(loop_name: str) -> None:
     target = Target(
-        [sys.executable, "-m", "mcpcore.examples.conformance_fixture"],
+        [sys.executable, "-m", "mcpcore.examples.conformance"],
         env={**ENV, "MCPCORE_LOOP": loop_name},
         cwd=str(ROOT),
     )

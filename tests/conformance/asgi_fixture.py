@@ -5,6 +5,6 @@
 
 from __future__ import annotations
 
-from mcpcore.examples.conformance_fixture import server
+from mcpcore.examples.conformance import server
 
 app = server.asgi_app()

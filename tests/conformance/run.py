@@ -1,7 +1,7 @@
 """Run the official MCP conformance suite against mcpcore's fixture server (``make conformance``).
 
 Installs node 22 and the two suite versions into ``.node/`` (git-ignored) on
-first use, starts ``mcpcore.examples.conformance_fixture`` over HTTP on a free
+first use, starts ``mcpcore.examples.conformance`` over HTTP on a free
 loopback port (the built-in server, or uvicorn with ``--asgi``), runs:
 
 * 0.1.16 ``--suite all`` (expect 44 SUCCESS, 0 FAILURE),
@@ -85,8 +85,7 @@ def start_fixture(port: int, asgi: bool) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "uvicorn", "tests.conformance.asgi_fixture:app", "--port", str(port)]
         command += ["--log-level", "warning"]
     else:
-        command = [sys.executable, "-m", "mcpcore", "run", "mcpcore.examples.conformance_fixture", "--http"]
-        command += ["--port", str(port)]
+        command = [sys.executable, "-m", "mcpcore.examples.conformance", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

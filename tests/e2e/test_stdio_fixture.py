@@ -22,7 +22,7 @@ SERVER_INFO = "io.modelcontextprotocol/serverInfo"
 
 @pytest.fixture
 def fixture(loop_name: str) -> Iterator[SchemaCheckedPeer]:
-    peer = SchemaCheckedPeer.spawn(["-m", "mcpcore.examples.conformance_fixture"], loop=loop_name)
+    peer = SchemaCheckedPeer.spawn(["-m", "mcpcore.examples.conformance"], loop=loop_name)
     try:
         yield peer
     finally:

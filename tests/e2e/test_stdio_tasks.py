@@ -117,7 +117,7 @@ def ext_check(definition: str, instance: Any) -> None:
 
 @pytest.fixture
 def peer(loop_name: str) -> Iterator[SchemaCheckedPeer]:
-    server = SchemaCheckedPeer.spawn(["-m", "mcpcore.examples.conformance_fixture"], loop=loop_name)
+    server = SchemaCheckedPeer.spawn(["-m", "mcpcore.examples.conformance"], loop=loop_name)
     try:
         yield server
     finally:

@@ -39,7 +39,7 @@ async def connect(mode: str, loop_name: str, module: str, **options: Any) -> Asy
 
 
 CALCULATOR = "mcpcore.examples.calculator"
-FIXTURE = "mcpcore.examples.conformance_fixture"
+FIXTURE = "mcpcore.examples.conformance"
 
 
 def test_resources(mode: str, loop_name: str) -> None:

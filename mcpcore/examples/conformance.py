@@ -7,7 +7,7 @@ server-to-client tools (sampling, elicitation, roots) use ``Context.ask`` and
 friends, which send real requests on a legacy connection and answer with an
 ``InputRequiredResult`` (sealed ``requestState``) from 2026-07-28.
 
-Run it over stdio with ``python -m mcpcore.examples.conformance_fixture``;
+Run it over stdio with ``python -m mcpcore.examples.conformance``;
 ``server`` is the module-level :class:`mcpcore.Server` a transport may serve.
 """
 
@@ -719,5 +719,19 @@ async def mrtr_prompt(ctx: Context) -> str:
     return f"Prompt with context: {_field(answer, 'context')}"
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m mcpcore.examples.conformance [--port N [--host H]]``: HTTP with a port, else stdio."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The official conformance suite's fixture server.")
+    parser.add_argument("--port", type=int, default=None, help="serve Streamable HTTP at /mcp on this port")
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    if args.port is None:
+        server.run()
+    else:
+        server.run("http", host=args.host, port=args.port)
+
+
 if __name__ == "__main__":
-    server.run()
+    main()
