@@ -38,6 +38,7 @@ __all__ = [
     "RequestParser",
     "response_head",
     "status_line",
+    "take_chunk_size",
 ]
 
 DEFAULT_MAX_HEAD_BYTES: Final = 16 * 1024
@@ -333,18 +334,12 @@ class RequestParser:
         return Request(method, target, version, headers, b"", keep_alive), length, chunked, expect
 
     def _parse_chunk_size(self) -> bool:
-        buffer = self._buffer
-        end = buffer.find(b"\r\n")
-        if end < 0:
-            if len(buffer) > _MAX_CHUNK_LINE:
-                raise _Malformed(400, "chunk size line too long")
+        try:
+            size = take_chunk_size(self._buffer)
+        except ValueError as exc:
+            raise _Malformed(400, str(exc)) from None
+        if size is None:
             return False
-        line = bytes(buffer[:end])
-        del buffer[: end + 2]
-        size_text = line.partition(b";")[0].rstrip(b" \t")
-        if not size_text or size_text.translate(None, _HEXDIGITS) or len(size_text) > 16:
-            raise _Malformed(400, "malformed chunk size")
-        size = int(size_text, 16)
         if size == 0:
             self._state = _TRAILERS
             return True
@@ -389,6 +384,26 @@ class RequestParser:
         self._body = bytearray()
         self._state = _HEAD
         events.append(request)
+
+
+def take_chunk_size(buffer: bytearray) -> int | None:
+    """Consume one chunk-size line (RFC 9112 §7.1) from ``buffer``; None until it is complete.
+
+    Extensions after ``;`` are ignored. Raises ``ValueError`` for a line
+    that is not hex digits or is longer than any real one. Shared by the
+    request parser here and the response parser in ``http11_client``.
+    """
+    end = buffer.find(b"\r\n")
+    if end < 0:
+        if len(buffer) > _MAX_CHUNK_LINE:
+            raise ValueError("chunk size line too long")
+        return None
+    line = bytes(buffer[:end])
+    del buffer[: end + 2]
+    size_text = line.partition(b";")[0].rstrip(b" \t")
+    if not size_text or size_text.translate(None, _HEXDIGITS) or len(size_text) > 16:
+        raise ValueError("malformed chunk size")
+    return int(size_text, 16)
 
 
 def _request_line(line: bytes) -> tuple[str, str, str]:

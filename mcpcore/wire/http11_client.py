@@ -27,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Final
 
+from mcpcore.wire.http11 import take_chunk_size
+
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BODY_BYTES",
     "DEFAULT_MAX_RESPONSE_HEADERS",
@@ -45,8 +47,6 @@ DEFAULT_MAX_RESPONSE_HEADERS: Final = 200
 DEFAULT_MAX_RESPONSE_BODY_BYTES: Final = 64 * 1024 * 1024
 
 _TCHAR: Final = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_HEXDIGITS: Final = b"0123456789abcdefABCDEF"
-_MAX_CHUNK_LINE: Final = 1024
 
 
 class InvalidResponse(Exception):
@@ -315,18 +315,12 @@ class ResponseParser:
         return False
 
     def _parse_chunk_size(self) -> bool:
-        buffer = self._buffer
-        end = buffer.find(b"\r\n")
-        if end < 0:
-            if len(buffer) > _MAX_CHUNK_LINE:
-                raise InvalidResponse("chunk size line too long")
+        try:
+            size = take_chunk_size(self._buffer)
+        except ValueError as exc:
+            raise InvalidResponse(str(exc)) from None
+        if size is None:
             return False
-        line = bytes(buffer[:end])
-        del buffer[: end + 2]
-        size_text = line.partition(b";")[0].strip(b" \t")
-        if not size_text or size_text.translate(None, _HEXDIGITS) or len(size_text) > 16:
-            raise InvalidResponse("malformed chunk size")
-        size = int(size_text, 16)
         if size == 0:
             self._state = _TRAILERS
             return True
