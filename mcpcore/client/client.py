@@ -153,17 +153,7 @@ class Client:
             max_frame_bytes=max_frame_bytes,
             close_timeout=close_timeout,
         )
-        self.transport = transport
-        session = ClientSession(transport, **self._session_options)
-        transport.attach(session)
-        self.session = session
-        try:
-            return await session.connect(
-                self.mode, version=self.protocol_version_requested, discover_timeout=self.discover_timeout
-            )
-        except BaseException:
-            await self.close()
-            raise
+        return await self._start(transport)
 
     @classmethod
     def http(
@@ -212,6 +202,10 @@ class Client:
             connect_timeout=connect_timeout,
             auth=auth,
         )
+        return await self._start(transport)
+
+    async def _start(self, transport: StdioTransport | HttpTransport) -> ServerInfo:
+        """Attach a session to a connected transport and run the era detection chosen by ``mode``."""
         self.transport = transport
         session = ClientSession(transport, **self._session_options)
         transport.attach(session)

@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_MAX_HEADERS",
     "DEFAULT_MAX_HEAD_BYTES",
+    "TCHAR",
     "BadRequest",
     "ExpectContinue",
     "Request",
@@ -47,11 +48,12 @@ DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 
 #: Validity checks run in C: ``value.translate(None, ALLOWED)`` deletes the allowed bytes, so the
 #: value is valid exactly when nothing is left.
-_TCHAR: Final = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: RFC 9110 token characters (header names, methods); the HTTP client and the Mcp-* codec share them.
+TCHAR: Final = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _VISIBLE: Final = bytes(range(0x21, 0x7F))
 _HEXDIGITS: Final = b"0123456789abcdefABCDEF"
 _MAX_CHUNK_LINE: Final = 1024
-_TCHAR_COLON: Final = _TCHAR + b":"
+_TCHAR_COLON: Final = TCHAR + b":"
 _REQUEST_LINE: Final = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP/(1\.[01])")
 
 
@@ -411,7 +413,7 @@ def _request_line(line: bytes) -> tuple[str, str, str]:
     if len(parts) != 3:
         raise _Malformed(400, "malformed request line")
     method, target, version = parts
-    if not method or method.translate(None, _TCHAR):
+    if not method or method.translate(None, TCHAR):
         raise _Malformed(400, "malformed method")
     if not target or target.translate(None, _VISIBLE):
         raise _Malformed(400, "malformed request target")

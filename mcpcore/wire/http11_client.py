@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Final
 
-from mcpcore.wire.http11 import take_chunk_size
+from mcpcore.wire.http11 import TCHAR, take_chunk_size
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BODY_BYTES",
@@ -45,8 +45,6 @@ __all__ = [
 DEFAULT_MAX_RESPONSE_HEAD_BYTES: Final = 64 * 1024
 DEFAULT_MAX_RESPONSE_HEADERS: Final = 200
 DEFAULT_MAX_RESPONSE_BODY_BYTES: Final = 64 * 1024 * 1024
-
-_TCHAR: Final = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class InvalidResponse(Exception):
@@ -94,14 +92,14 @@ def encode_request(
     method: str, target: str, headers: list[tuple[str, str]], body: bytes | None = None
 ) -> bytes:
     """One HTTP/1.1 request. ``Content-Length`` is added when there is a body; ``Host`` must be given."""
-    if not method or method.encode("ascii").translate(None, _TCHAR):
+    if not method or method.encode("ascii").translate(None, TCHAR):
         raise ValueError(f"invalid HTTP method {method!r}")
     if not target or any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in target):
         raise ValueError(f"invalid request target {target!r}")
     parts = [f"{method} {target} HTTP/1.1\r\n".encode("ascii")]
     for name, value in headers:
         raw_name = name.encode("ascii")
-        if not raw_name or raw_name.translate(None, _TCHAR):
+        if not raw_name or raw_name.translate(None, TCHAR):
             raise ValueError(f"invalid header name {name!r}")
         raw_value = value.encode("latin-1")
         if b"\r" in raw_value or b"\n" in raw_value or b"\x00" in raw_value:
@@ -269,7 +267,7 @@ class ResponseParser:
         lengths: list[bytes] = []
         for line in lines[1:]:
             name, sep, value = line.partition(b":")
-            if not sep or not name or name.translate(None, _TCHAR):
+            if not sep or not name or name.translate(None, TCHAR):
                 raise InvalidResponse("malformed header line")
             key = name.lower().decode("ascii")
             value = value.strip(b" \t")

@@ -24,12 +24,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from mcpcore.errors import HEADER_MISMATCH, RpcError
+from mcpcore.wire.http11 import TCHAR
 
 __all__ = ["NAME_FIELDS", "ParamHeaders", "check_headers", "decode_value", "encode_value", "header_params"]
 
 _PREFIX: Final = "=?base64?"
 _SUFFIX: Final = "?="
-_TCHAR: Final = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TCHAR: Final = frozenset(TCHAR.decode("ascii"))
 _MAX_SAFE_INTEGER: Final = 2**53 - 1
 
 #: ``{lower-case header suffix: (argument path, declared type)}``
