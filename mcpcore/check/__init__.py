@@ -16,6 +16,7 @@ import sys
 
 from mcpcore.check import http_checks  # noqa: F401  (registers the http.* checks)
 from mcpcore.check.battery import CHECKS, Battery, Outcome
+from mcpcore.check.fuzz import fuzz_outcomes
 from mcpcore.check.probe import Target
 from mcpcore.check.report import summary, to_json, to_junit, to_table
 
@@ -55,6 +56,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument(
         "--header", "-H", action="append", help="'Name: value' sent on every HTTP request (repeatable)"
     )
+    parser.add_argument("--fuzz", action="store_true", help="add the fuzz.* checks (protocol-aware fuzzing)")
+    parser.add_argument("--fuzz-count", type=int, default=300, help="fuzz cases to send (default 300)")
+    parser.add_argument("--fuzz-seed", type=int, default=0, help="fuzz seed (same seed, same bytes)")
     return parser
 
 
@@ -79,7 +83,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         target = Target(command, timeout=args.timeout)
     options = {"call_tools": args.call_tools, "slow_tool": args.slow_tool, "jobs": args.jobs}
-    battery = run_loop(_guarded(target, args.only, options), loop=args.loop)
+    fuzz = (args.fuzz_count, args.fuzz_seed) if args.fuzz else None
+    battery = run_loop(_guarded(target, args.only, options, fuzz), loop=args.loop)
     render = {"table": lambda b: to_table(b).encode(), "json": to_json, "junit": to_junit}[args.format]
     report = render(battery)
     if args.output:
@@ -104,5 +109,10 @@ def _header(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-async def _guarded(target: Target, only: list[str] | None, options: dict[str, object]) -> Battery:
-    return await asyncio.wait_for(run(target, only=only, **options), 600)
+async def _guarded(
+    target: Target, only: list[str] | None, options: dict[str, object], fuzz: tuple[int, int] | None = None
+) -> Battery:
+    battery = await asyncio.wait_for(run(target, only=only, **options), 600)
+    if fuzz is not None:  # after the battery, on its facts; bounded by the cases, not by a global deadline
+        battery.outcomes.extend(await fuzz_outcomes(battery, count=fuzz[0], seed=fuzz[1]))
+    return battery
