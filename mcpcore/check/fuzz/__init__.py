@@ -74,6 +74,8 @@ async def fuzz_outcomes(battery: Battery, *, count: int = DEFAULT_COUNT, seed: i
             row.detail = (
                 f"{run.sent} cases over {', '.join(run.versions)} (seed {seed}), {run.restarts} restart(s)"
             )
+            if run.unsent:
+                row.detail += f"; {run.unsent} unhashable-id case(s) not sent over HTTP (2026-07-28)"
             if run.skipped:
                 row.detail += "; " + "; ".join(run.skipped)
         rows.append(row)

@@ -10,10 +10,10 @@ writes) are spliced into the encoded bytes, so each case is the exact bytes
 sent, and the report can print them for replay.
 
 The order matters more than the volume: a CI run sends a few dozen cases per
-version, so each message's first cases are its valid shapes and the
-unhashable values at the members engines use as keys (``requestId``,
-``progressToken``, ``subscriptionId``, ``id``, ...); the rest follow in an
-order shuffled by the seed.
+version, so each message's first cases are the unhashable values at the
+members engines use as keys (``requestId``, ``progressToken``,
+``subscriptionId``, ``id``, ...) and its valid shapes; the rest follow in an
+order shuffled by the seed, and the cases go round-robin over the messages.
 """
 
 from __future__ import annotations
@@ -183,18 +183,18 @@ def _apply(message: dict[str, Any], mutation: Mutation, raw: dict[str, bytes]) -
 
 def _plan(template: Template, rng: random.Random) -> Iterator[tuple[str, dict[str, Any], dict[str, bytes]]]:
     """The cases of one message, in the order described in the module docstring."""
-    yield "valid (full)", template.full, {}
     ordered = sorted(mutations(template.full), key=_priority)
     first = [m for m in ordered if _priority(m)[0] == 0]
     rest = [m for m in ordered if _priority(m)[0] != 0]
     rng.shuffle(rest)
-    for mutation in first[:4]:
+    shapes = [("valid (full)", template.full), ("valid (minimal)", template.minimal)]
+    for step, mutation in enumerate(first + rest):
+        if step in (1, 4):  # the valid shapes early, after the most dangerous mutation
+            yield (*shapes.pop(0), {})
         raw: dict[str, bytes] = {}
         yield mutation.label, _apply(template.full, mutation, raw), raw
-    yield "valid (minimal)", template.minimal, {}
-    for mutation in first[4:] + rest:
-        raw = {}
-        yield mutation.label, _apply(template.full, mutation, raw), raw
+    for description, message in shapes:
+        yield description, message, {}
 
 
 def cases_for(templates: list[Template], count: int, seed: int, *, first_index: int = 0) -> list[Case]:
