@@ -25,7 +25,7 @@ from typing import Any, Literal
 from mcpcore import versions
 from mcpcore.check.schema import SchemaSet, schema_for
 
-__all__ = ["Hints", "Template", "templates", "value_for"]
+__all__ = ["RESPONSE_ID", "Hints", "Template", "response_template", "templates", "value_for"]
 
 Direction = Literal["to-server", "to-client"]
 
@@ -79,7 +79,8 @@ def templates(version: str, direction: Direction, hints: Hints | None = None) ->
             shapes = []
             for full in (False, True):
                 message = value_for(schema, schema.defs[name], full=full)
-                _apply_hints(message, version, method, hints or Hints())
+                if direction == "to-server":
+                    _apply_hints(message, version, method, hints or Hints())
                 message["jsonrpc"] = "2.0"  # the pre-2025-11-25 definitions leave the envelope out
                 if kind == "Request":
                     message["id"] = 1
@@ -178,3 +179,24 @@ def _apply_hints(message: dict[str, Any], version: str, method: str, hints: Hint
         params["name"] = hints.prompts[0]
     elif method in ("resources/read", "resources/subscribe", "resources/unsubscribe") and hints.resources:
         params["uri"] = hints.resources[0]
+
+
+#: Placeholder of a response's id: the id is the client's own, known only when its request goes out.
+RESPONSE_ID = "\x00mcpcore-fuzz-response-id"
+
+
+def response_template(version: str, method: str) -> Template:
+    """A valid response to a ``method`` request (``id`` is :data:`RESPONSE_ID`), for fuzzing a client."""
+    schema = schema_for(version)
+    name = schema.result_definition(method, None) or "Result"
+    shapes = []
+    for full in (False, True):
+        result = value_for(schema, schema.defs[name], full=full)
+        if method == "initialize":
+            result["protocolVersion"] = version
+        if method == "server/discover":
+            result["supportedVersions"] = [version]
+        if "resultType" in result:  # a plain string in the schema; "complete" is the one a client reads
+            result["resultType"] = "complete"
+        shapes.append({"jsonrpc": "2.0", "id": RESPONSE_ID, "result": result})
+    return Template(version, name, method, False, shapes[0], shapes[1])

@@ -27,7 +27,17 @@ import orjson
 
 from mcpcore.check.fuzz.generate import Template
 
-__all__ = ["HUGE_STRING", "IDENTITY", "NEST_LIMIT", "Case", "Mutation", "cases_for", "encode", "mutations"]
+__all__ = [
+    "HUGE_STRING",
+    "IDENTITY",
+    "NEST_LIMIT",
+    "Case",
+    "Mutation",
+    "cases_for",
+    "encode",
+    "mutations",
+    "plan",
+]
 
 #: Length of the huge strings (a quarter of a MiB: large, yet cheap enough for hundreds of cases).
 HUGE_STRING = 256 * 1024
@@ -107,7 +117,12 @@ _WRONG_TYPES: tuple[tuple[str, Any], ...] = (
     ("{}", {}),
 )
 _UNHASHABLE: tuple[tuple[str, Any], ...] = (("[1]", [1]), ('{"a":[1]}', {"a": [1]}))
-_NUMBERS: tuple[tuple[str, Any], ...] = (("2**64", 2**64), ("-2**63-1", -(2**63) - 1), ("1e308", 1e308))
+#: Integers past 64 bits go in as bytes (orjson writes none; a peer's parser may still read them).
+_NUMBERS: tuple[tuple[str, Any], ...] = (
+    ("2**64", str(2**64).encode()),
+    ("-2**63-1", str(-(2**63) - 1).encode()),
+    ("1e308", 1e308),
+)
 
 
 def _json_type(value: Any) -> str:
@@ -124,14 +139,17 @@ def _paths(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
             yield from _paths(child, (*path, index))
 
 
-def mutations(message: dict[str, Any]) -> list[Mutation]:
-    """Every single-field mutation of ``message``'s ``id`` and ``params`` (in a fixed order)."""
+def mutations(message: dict[str, Any], body: str = "params") -> list[Mutation]:
+    """Every single-field mutation of ``message``'s ``id`` and ``body`` member (in a fixed order).
+
+    ``body`` is ``params`` for requests and notifications, ``result`` for a response.
+    """
     found: list[Mutation] = []
     targets: list[tuple[Path, Any]] = []
     if "id" in message:
         targets.append((("id",), message["id"]))
-    if "params" in message:
-        targets.extend((("params", *sub), value) for sub, value in _paths(message["params"]))
+    if body in message:
+        targets.extend(((body, *sub), value) for sub, value in _paths(message[body]))
     for path, value in targets:
         where = "/".join(map(str, path))
         for label, new in _UNHASHABLE:
@@ -181,9 +199,14 @@ def _apply(message: dict[str, Any], mutation: Mutation, raw: dict[str, bytes]) -
     return result
 
 
-def _plan(template: Template, rng: random.Random) -> Iterator[tuple[str, dict[str, Any], dict[str, bytes]]]:
-    """The cases of one message, in the order described in the module docstring."""
-    ordered = sorted(mutations(template.full), key=_priority)
+def plan(
+    template: Template, rng: random.Random, body: str = "params"
+) -> Iterator[tuple[str, dict[str, Any], dict[str, bytes]]]:
+    """The cases of one message: (description, message with placeholders, raw bytes for them), in order.
+
+    The order is the module docstring's; encode each with :func:`encode`.
+    """
+    ordered = sorted(mutations(template.full, body), key=_priority)
     first = [m for m in ordered if _priority(m)[0] == 0]
     rest = [m for m in ordered if _priority(m)[0] != 0]
     rng.shuffle(rest)
@@ -206,18 +229,18 @@ def cases_for(templates: list[Template], count: int, seed: int, *, first_index: 
     if not templates:
         return []
     rng = random.Random(f"mcpcore-fuzz:{seed}:{templates[0].version}")
-    plans = [_plan(template, random.Random(rng.random())) for template in templates]
+    plans = [plan(template, random.Random(rng.random())) for template in templates]
     out: list[Case] = []
     live = list(zip(templates, plans, strict=True))
     while len(out) < count and live:
         still: list[tuple[Template, Iterator[tuple[str, dict[str, Any], dict[str, bytes]]]]] = []
-        for template, plan in live:
+        for template, steps in live:
             if len(out) >= count:
                 break
-            step = next(plan, None)
+            step = next(steps, None)
             if step is None:
                 continue
-            still.append((template, plan))
+            still.append((template, steps))
             description, message, raw = step
             index = first_index + len(out)
             if template.is_request and "id" in message and message["id"] == 1:
