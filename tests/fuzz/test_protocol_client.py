@@ -40,7 +40,7 @@ pytestmark = pytest.mark.timeout(600)
 #: A bound for answers that come at once (everything here is in-process): reached only by a bug.
 ANSWER_TIMEOUT = 5.0
 #: The client's per-request timeout: a response with a mangled id never matches, so this ends the request.
-REQUEST_TIMEOUT = 0.5
+REQUEST_TIMEOUT = 0.2
 #: Client requests whose responses are fuzzed.
 CLIENT_METHODS = ("tools/list", "tools/call", "resources/read", "prompts/get", "completion/complete", "ping")
 
