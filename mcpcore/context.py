@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from mcpcore import versions
-from mcpcore.errors import INVALID_PARAMS, RpcError
+from mcpcore.errors import RpcError
 from mcpcore.registry.input_required import (
     ClientCapabilityError,
     ClientRequestError,
@@ -206,9 +206,7 @@ class Context:
         """
         if not self.modern or "inputResponses" not in self.params:
             return {}
-        responses = self.params["inputResponses"]
-        if type(responses) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "inputResponses" must be an object')
+        responses: dict[str, Any] = self.params["inputResponses"] or {}  # shape: mcpcore.inbound
         self.request_state  # noqa: B018 - verifies the seal
         return responses
 

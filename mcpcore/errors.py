@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CONNECTION_CLOSED",
     "HEADER_MISMATCH",
     "INTERNAL_ERROR",
     "INVALID_PARAMS",
@@ -38,6 +39,10 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+
+# Implementation-defined (JSON-RPC reserves -32000..-32099 for servers). The TypeScript SDK uses
+# -32000 for "connection closed" too: a request the server accepted but will never serve.
+CONNECTION_CLOSED = -32000
 
 # MCP
 RESOURCE_NOT_FOUND = -32002  # legacy versions only; 2026-07-28 answers -32602

@@ -12,7 +12,7 @@ A pre-serialized result travels as an ``orjson.Fragment`` inside that call.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import orjson
 
@@ -44,7 +44,7 @@ ERROR_RESPONSE: Final = 4
 _APPEND_NEWLINE: Final = orjson.OPT_APPEND_NEWLINE
 
 
-def valid_id(value: object) -> bool:
+def valid_id(value: object) -> TypeGuard[int | str]:
     """MCP ids are strings or integers; ``bool`` is an ``int`` subclass and is refused."""
     kind = type(value)
     return kind is str or kind is int

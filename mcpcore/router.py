@@ -23,7 +23,6 @@ with the traceback logged and never sent.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -35,15 +34,18 @@ import orjson
 
 from mcpcore import jsonrpc
 from mcpcore.context import Context
+from mcpcore.correlator import Correlator, Outgoing
 from mcpcore.errors import (
+    CONNECTION_CLOSED,
     INTERNAL_ERROR,
+    INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     ConnectionClosedError,
     RemoteProtocolError,
-    RequestTimeoutError,
     RpcError,
 )
+from mcpcore.inbound import SERVER
 from mcpcore.registry.input_required import InputRequired, input_required_result
 from mcpcore.session import Envelope, LegacySession, is_modern_request, read_modern_envelope
 from mcpcore.wire.lines import FrameTooLarge
@@ -109,6 +111,16 @@ class Method:
     needs_session: bool = True
 
 
+def _is_notification_envelope(msg: Any) -> bool:
+    """A JSON-RPC 2.0 notification as far as its envelope goes: version, a string method, no id."""
+    return (
+        type(msg) is dict
+        and msg.get("jsonrpc") == "2.0"
+        and type(msg.get("method")) is str
+        and "id" not in msg
+    )
+
+
 class _Batch:
     """Collects the response frames of one JSON-RPC batch and sends them as one array."""
 
@@ -156,8 +168,8 @@ class Connection:
         self._flow = flow
         self._methods = server.methods
         self._in_flight: dict[int | str, tuple[asyncio.Task[None], Context]] = {}
-        self._pending: dict[int | str, asyncio.Future[Any]] = {}
-        self._request_ids = itertools.count(1)
+        #: Our requests to the peer (sampling, elicitation, roots, ping) waiting for answers.
+        self._outgoing = Correlator(SERVER)
         #: Decoded requests waiting for room (see :meth:`receive_frame`).
         self._backlog: deque[tuple[Any, Responder | None]] = deque()
         #: At the bound: new requests wait in the backlog.
@@ -203,13 +215,24 @@ class Connection:
         self.receive_message(msg, responder)
 
     def receive_message(self, msg: Any, responder: Responder | None = None) -> None:
-        """Dispatch one already-decoded message (a transport that had to parse the body already)."""
-        if self._saturated and (type(msg) is list or (type(msg) is dict and "id" in msg and "method" in msg)):
-            self._hold(msg, responder)
-        elif type(msg) is list:
-            self._receive_batch(msg, responder)
-        else:
-            self._receive_message(msg, None, responder)
+        """Dispatch one already-decoded message (a transport that had to parse the body already).
+
+        Nothing a peer sends escapes from here: its faults are answered or
+        ignored below, through the inbound contract. This guard is the last
+        resort for a fault of our own (a bug, or a user's notification
+        handler), so that even then the connection keeps serving.
+        """
+        try:
+            if self._saturated and (
+                type(msg) is list or (type(msg) is dict and "id" in msg and "method" in msg)
+            ):
+                self._hold(msg, responder)
+            elif type(msg) is list:
+                self._receive_batch(msg, responder)
+            else:
+                self._receive_message(msg, None, responder)
+        except Exception:
+            _log.exception("internal error while dispatching a message; the connection keeps serving")
 
     def _hold(self, msg: Any, responder: Responder | None) -> None:
         """Keep a request for later; stop reading once the backlog is as long as the in-flight bound."""
@@ -229,8 +252,14 @@ class Connection:
         try:
             kind = jsonrpc.classify(msg)
         except RemoteProtocolError as exc:
-            if type(msg) is dict and "method" not in msg and ("result" in msg or "error" in msg):
-                _log.warning("dropped a malformed response from the peer: %s", exc.error.message)
+            if _is_notification_envelope(msg):
+                # A notification whose params are broken is ignored: the peer asked for no answer.
+                # (An envelope that is not JSON-RPC at all is an Invalid Request, answered with id null.)
+                _log.debug("ignored a malformed %s notification: %s", msg["method"], exc.error.message)
+                if batch is None and responder is not None:
+                    responder.reply(None, None)
+            elif type(msg) is dict and "method" not in msg and ("result" in msg or "error" in msg):
+                _log.debug("dropped a malformed response from the peer: %s", exc.error.message)
                 if batch is None and responder is not None:
                     responder.reply(None, None)
             else:
@@ -303,6 +332,9 @@ class Connection:
         try:
             envelope = self._envelope_for(method, params, spec)
             assert spec is not None
+            problem = SERVER.request_problem(method, params)
+            if problem is not None:
+                raise RpcError(INVALID_PARAMS, f"Invalid params: {problem}")
             context = Context(self, request_id, method, params, envelope, responder=responder)
             outcome = spec.handler(params, context)
         except InputRequired as exc:
@@ -399,7 +431,13 @@ class Connection:
 
     def _on_notification(self, msg: dict[str, Any]) -> None:
         method: str = msg["method"]
-        params = msg.get("params") or {}
+        params = msg.get("params")
+        if params is None:
+            params = {}
+        problem = SERVER.notification_problem(method, params)
+        if problem is not None:
+            _log.debug("ignored %s from the peer: %s", method, problem)
+            return
         if method == "notifications/cancelled":
             self._on_cancelled(params)
         elif method == "notifications/initialized":
@@ -415,27 +453,34 @@ class Connection:
                 _log.exception("notification handler for %s failed", method)
 
     def _on_cancelled(self, params: dict[str, Any]) -> None:
-        """Cancel the named request's task; unknown or finished ids are ignored, as the spec says."""
-        entry = self._in_flight.get(params.get("requestId"))  # type: ignore[arg-type]
+        """Cancel the named request, running or still in the backlog; unknown ids are ignored (spec)."""
+        request_id = params.get("requestId")
+        if request_id is None:
+            return  # 2025-11-25: a task is cancelled with tasks/cancel, not by this notification
+        entry = self._in_flight.get(request_id)
         if entry is None:
+            self._drop_held(request_id)
             return
         task, context = entry
         context.cancelled = True
         task.cancel()
         _log.debug("cancelled request %r: %s", context.request_id, params.get("reason"))
 
+    def _drop_held(self, request_id: int | str) -> None:
+        """Remove a backlogged request the peer cancelled: it will get no response, as if it had run."""
+        for index, (msg, responder) in enumerate(self._backlog):
+            if type(msg) is dict and msg.get("id") == request_id and type(msg.get("id")) is type(request_id):
+                del self._backlog[index]
+                if responder is not None:
+                    responder.reply(None, None)
+                _log.debug("cancelled request %r before it started", request_id)
+                return
+
     # -------------------------------------------------------------- responses
 
     def _on_response(self, msg: dict[str, Any], kind: int) -> None:
-        future = self._pending.pop(msg.get("id"), None)  # type: ignore[arg-type]
-        if future is None or future.done():
+        if not self._outgoing.resolve(msg, kind):
             _log.debug("response to unknown or finished request %r", msg.get("id"))
-            return
-        if kind == jsonrpc.RESPONSE:
-            future.set_result(msg["result"])
-        else:
-            error = msg["error"]
-            future.set_exception(RpcError(error["code"], str(error.get("message", "")), error.get("data")))
 
     # ----------------------------------------------------------------- output
 
@@ -537,31 +582,17 @@ class Connection:
         """
         if self.closed:
             raise ConnectionClosedError(f"cannot send {method}: the connection is closed")
-        request_id = next(self._request_ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
-        self.send(jsonrpc.encode_request(request_id, method, params), responder)
-        try:
-            if timeout is None:
-                return await future
-            try:
-                return await asyncio.wait_for(future, timeout)
-            except asyncio.TimeoutError:
-                self._cancel_outgoing(request_id, "timeout")
-                raise RequestTimeoutError(f"{method} got no answer within {timeout} s") from None
-        except asyncio.CancelledError:
-            self._cancel_outgoing(request_id, "cancelled")
-            raise
-        finally:
-            self._pending.pop(request_id, None)
+        entry = self._outgoing.open(method, route=responder)
+        self.send(jsonrpc.encode_request(entry.request_id, method, params), responder)
+        return await self._outgoing.wait(entry, timeout, self._cancel_outgoing)
 
-    def _cancel_outgoing(self, request_id: int, reason: str) -> None:
-        if request_id in self._pending and not self.closed:
-            self.write(
-                jsonrpc.encode_notification(
-                    "notifications/cancelled", {"requestId": request_id, "reason": reason}
-                )
+    def _cancel_outgoing(self, entry: Outgoing, reason: str) -> None:
+        """Tell the peer we gave up, on the route the request took (its HTTP POST stream, say)."""
+        if not self.closed:
+            frame = jsonrpc.encode_notification(
+                "notifications/cancelled", {"requestId": entry.request_id, "reason": reason}
             )
+            self.send(frame, entry.route)
 
     # ------------------------------------------------------------ flow control
 
@@ -607,8 +638,8 @@ class Connection:
         return len(self._in_flight)
 
     async def shutdown(self, grace: float) -> None:
-        """Let running handlers finish for up to ``grace`` seconds, then cancel the rest."""
-        self._backlog.clear()
+        """Answer the backlog, let running handlers finish for up to ``grace`` seconds, cancel the rest."""
+        self._refuse_backlog()
         for callback in self.on_shutdown:
             callback()
         if self.closed:
@@ -630,14 +661,30 @@ class Connection:
                     _log.error("%d handler(s) ignored cancellation; abandoning them", len(stuck))
         self.close()
 
+    def _refuse_backlog(self) -> None:
+        """Every request still waiting for room gets an error now: nothing is left unanswered."""
+        backlog, self._backlog = self._backlog, deque()
+        error = RpcError(CONNECTION_CLOSED, "Connection closed: the server is shutting down")
+        for msg, responder in backlog:
+            requests = msg if type(msg) is list else [msg]
+            frames = [
+                jsonrpc.encode_error(item["id"], error)
+                for item in requests
+                if type(item) is dict and "method" in item and jsonrpc.valid_id(item.get("id"))
+            ]
+            if type(msg) is list and frames:
+                frames = [b"[" + b",".join(frame[:-1] for frame in frames) + b"]\n"]
+            if responder is not None:
+                responder.reply(frames[0] if frames else None, error if frames else None)
+            else:
+                for frame in frames:
+                    self.write(frame)
+
     def close(self) -> None:
         """Mark the connection closed and fail every request still waiting for the peer."""
         if self.closed:
             return
         self.closed = True
-        pending, self._pending = self._pending, {}
-        for future in pending.values():
-            if not future.done():
-                future.set_exception(ConnectionClosedError("the connection closed before the peer answered"))
+        self._outgoing.close(lambda entry: f"{entry.method}: the connection closed before the peer answered")
         if self._drained is not None:
             self._drained.set()

@@ -85,14 +85,9 @@ class LegacySession:
         """
         if self.phase is not Phase.NEW:
             raise RpcError(INVALID_REQUEST, "Invalid request: the session is already initialized")
-        capabilities = params.get("capabilities", {})
-        if type(capabilities) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "capabilities" must be an object')
+        # The router checked the params' shape first (mcpcore.inbound); this is the lifecycle.
+        capabilities = params.get("capabilities") or {}
         client_info = params.get("clientInfo")
-        if client_info is not None and type(client_info) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "clientInfo" must be an object')
-        if "protocolVersion" not in params:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: initialize needs "protocolVersion"')
         version = negotiate_version(params["protocolVersion"])
         self.envelope = Envelope(version, capabilities, client_info, modern=False)
         self.phase = Phase.INITIALIZED

@@ -22,7 +22,7 @@ from jsonschema.validators import validator_for
 
 from mcpcore import versions
 from mcpcore.check.probe import Probe, Recorder, Target, excerpt
-from mcpcore.errors import RequestTimeoutError, RpcError
+from mcpcore.errors import RemoteProtocolError, RequestTimeoutError, RpcError
 
 __all__ = ["CHECKS", "Battery", "Fail", "NotApplicable", "Outcome", "Status"]
 
@@ -856,8 +856,8 @@ async def _tools_call(b: Battery) -> str | None:
                 raise Fail(
                     f"tools/call {name} with valid arguments {arguments} failed: {exc.code} {exc.message}"
                 ) from None
-            if type(result.get("content")) is not list:
-                raise Fail(f"tools/call {name}: content is not an array", result)
+            except RemoteProtocolError as exc:  # the client's inbound contract refused the result
+                raise Fail(f"tools/call {name}: {exc.error.message}", exc.error.data) from None
             output_schema = tool.get("outputSchema")
             if output_schema and not result.get("isError"):
                 if "structuredContent" not in result:

@@ -87,39 +87,31 @@ class CompletionRegistry:
 
     def complete(self, params: dict[str, Any], context: Context) -> Any:
         """``completion/complete``: the result dict, or a coroutine producing it."""
-        ref = params.get("ref")
-        argument = params.get("argument")
-        if type(ref) is not dict or type(argument) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: completion/complete needs "ref" and "argument"')
-        name = argument.get("name")
-        value = argument.get("value", "")
-        if type(name) is not str or type(value) is not str:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "argument" needs string "name" and "value"')
-        key = self._reference(ref)
+        # Every member read here has its shape checked by mcpcore.inbound first.
+        argument = params["argument"]
+        name: str = argument["name"]
+        value: str = argument.get("value") or ""
+        key = self._reference(params["ref"])
         completer = self._completers.get(key, {}).get(name)
         if completer is None:
             return _result([])
-        ctx_args = params.get("context")
-        arguments = ctx_args.get("arguments") if type(ctx_args) is dict else None
+        ctx_args = params.get("context") or {}
         kwargs: dict[str, Any] = {completer.value_parameter: value}
         if completer.arguments_parameter is not None:
-            kwargs[completer.arguments_parameter] = arguments if type(arguments) is dict else {}
+            kwargs[completer.arguments_parameter] = ctx_args.get("arguments") or {}
         outcome = invoke(completer.fn, kwargs, "loop", completer.signature, context)
         return then(outcome, _result)
 
     def _reference(self, ref: dict[str, Any]) -> RefKey:
-        kind = ref.get("type")
-        if kind == "ref/prompt":
-            prompt = ref.get("name")
-            if type(prompt) is not str or prompt not in self._prompts:
+        if ref["type"] == "ref/prompt":
+            prompt: str = ref["name"]
+            if prompt not in self._prompts:
                 raise RpcError(INVALID_PARAMS, f"Unknown prompt: {prompt!r}")
             return ("ref/prompt", prompt)
-        if kind == "ref/resource":
-            uri = ref.get("uri")
-            if type(uri) is not str or self._resources.get(uri) is None:
-                raise RpcError(INVALID_PARAMS, f"Unknown resource or template: {uri!r}")
-            return ("ref/resource", uri)
-        raise RpcError(INVALID_PARAMS, f"Invalid params: unknown reference type {kind!r}")
+        uri: str = ref["uri"]  # "ref/resource", the only other type the contract lets through
+        if self._resources.get(uri) is None:
+            raise RpcError(INVALID_PARAMS, f"Unknown resource or template: {uri!r}")
+        return ("ref/resource", uri)
 
 
 def _result(value: Any) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from typing import Any, Final
 import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, INVALID_PARAMS, MISSING_CLIENT_CAPABILITY, RpcError
+from mcpcore.inbound import SERVER
 
 __all__ = [
     "MRTR_METHODS",
@@ -163,18 +164,11 @@ def declared(capabilities: dict[str, Any], request: dict[str, Any]) -> bool:
 def check_response(key: str, request: dict[str, Any], response: Any) -> dict[str, Any]:
     """Check one ``inputResponses`` entry against the kind of request it answers (-32602 if malformed)."""
     method = request["method"]
-    ok = type(response) is dict
-    if ok and method == "elicitation/create":
-        ok = response.get("action") in ("accept", "decline", "cancel") and (
-            "content" not in response or type(response["content"]) is dict
-        )
-    elif ok and method == "sampling/createMessage":
-        ok = response.get("role") in ("user", "assistant") and type(response.get("content")) in (dict, list)
-    elif ok and method == "roots/list":
-        ok = type(response.get("roots")) is list
-    if not ok:
+    problem = SERVER.result_problem(method, response)
+    if problem is not None:
         raise RpcError(
-            INVALID_PARAMS, f"Invalid params: inputResponses[{key!r}] is not a valid answer to {method}"
+            INVALID_PARAMS,
+            f"Invalid params: inputResponses[{key!r}] is not a valid answer to {method} ({problem})",
         )
     return response  # type: ignore[no-any-return]
 

@@ -94,9 +94,7 @@ class CachedPages:
         context: Context,
     ) -> orjson.Fragment:
         """The page ``params["cursor"]`` names, rendering ``items()`` only on a cache miss."""
-        cursor = params.get("cursor")
-        if cursor is not None and type(cursor) is not str:
-            raise RpcError(INVALID_PARAMS, "Invalid params: cursor must be a string")
+        cursor = params.get("cursor")  # a string or None: shape checked by mcpcore.inbound
         version = context.protocol_version or versions.LATEST_LEGACY
         cached = self._cache.get((version, cursor))
         if cached is None:

@@ -169,15 +169,11 @@ class PromptRegistry:
 
     def get_prompt(self, params: dict[str, Any], context: Context) -> Any:
         """``prompts/get``: the result dict, or a coroutine producing it."""
-        name = params.get("name")
-        prompt = self._prompts.get(name) if type(name) is str else None
+        name = params["name"]  # shape checked by mcpcore.inbound, like every member read here
+        prompt = self._prompts.get(name)
         if prompt is None:
             raise RpcError(INVALID_PARAMS, f"Unknown prompt: {name!r}")
-        arguments = params.get("arguments")
-        if arguments is None:
-            arguments = {}
-        elif type(arguments) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "arguments" must be an object')
+        arguments = params.get("arguments") or {}
         missing = sorted(prompt.required - arguments.keys())
         if missing:
             raise RpcError(

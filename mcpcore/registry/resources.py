@@ -225,9 +225,7 @@ class ResourceRegistry:
 
     def read(self, params: dict[str, Any], context: Context) -> Any:
         """``resources/read``: the contents dict, or a coroutine producing it."""
-        uri = params.get("uri")
-        if type(uri) is not str:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: resources/read needs "uri" as a string')
+        uri: str = params["uri"]  # shape checked by mcpcore.inbound
         modern = context.envelope is not None and context.envelope.modern
         found = self.find(uri)
         if found is None:

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from mcpcore.context import Context
-from mcpcore.errors import INVALID_PARAMS, RpcError
 from mcpcore.session import LOG_LEVELS
 
 if TYPE_CHECKING:
@@ -102,9 +101,7 @@ class Subscriptions:
 
     def set_level(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
         """``logging/setLevel`` (legacy): the connection's minimum level for ``notifications/message``."""
-        level = params.get("level")
-        if level not in LOG_SEVERITY:
-            raise RpcError(INVALID_PARAMS, f"Invalid params: unknown log level {level!r}")
+        level = params["level"]  # one of the levels: shape checked by mcpcore.inbound
         self.state(context.connection).log_level = level
         return {}
 
@@ -117,12 +114,12 @@ class Subscriptions:
 
     def subscribe(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
         """``resources/subscribe`` (legacy)."""
-        self.state(context.connection).resource_subscriptions.add(_uri(params))
+        self.state(context.connection).resource_subscriptions.add(params["uri"])
         return {}
 
     def unsubscribe(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
         """``resources/unsubscribe`` (legacy); unsubscribing from an unknown URI is not an error."""
-        self.state(context.connection).resource_subscriptions.discard(_uri(params))
+        self.state(context.connection).resource_subscriptions.discard(params["uri"])
         return {}
 
     def resource_updated(self, uri: str) -> None:
@@ -151,11 +148,7 @@ class Subscriptions:
 
     def listen(self, params: dict[str, Any], context: Context) -> Any:
         """``subscriptions/listen`` (2026-07-28): acknowledge now; stay open until cancelled or shutdown."""
-        wanted = params.get("notifications")
-        if type(wanted) is not dict:
-            raise RpcError(
-                INVALID_PARAMS, 'Invalid params: subscriptions/listen needs "notifications" as an object'
-            )
+        wanted = params["notifications"]  # every member read here: shape checked by mcpcore.inbound
         capabilities = self._server.capabilities
         honoured: dict[str, Any] = {}
         kinds = set()
@@ -165,14 +158,9 @@ class Subscriptions:
                 kinds.add(field_name)
         uris: frozenset[str] = frozenset()
         requested_uris = wanted.get("resourceSubscriptions")
-        if requested_uris is not None:
-            if type(requested_uris) is not list or not all(type(uri) is str for uri in requested_uris):
-                raise RpcError(
-                    INVALID_PARAMS, 'Invalid params: "resourceSubscriptions" must be a list of URIs'
-                )
-            if "resources" in capabilities and requested_uris:
-                uris = frozenset(requested_uris)
-                honoured["resourceSubscriptions"] = list(requested_uris)
+        if requested_uris and "resources" in capabilities:
+            uris = frozenset(requested_uris)
+            honoured["resourceSubscriptions"] = list(requested_uris)
         connection = context.connection
         request_id = context.request_id
         assert request_id is not None
@@ -195,10 +183,3 @@ class Subscriptions:
     def listen_count(self) -> int:
         """Open listen streams (for tests and metrics)."""
         return sum(len(state.listens) for state in self._state.values())
-
-
-def _uri(params: dict[str, Any]) -> str:
-    uri = params.get("uri")
-    if type(uri) is not str or not uri:
-        raise RpcError(INVALID_PARAMS, 'Invalid params: needs "uri" as a string')
-    return uri

@@ -666,11 +666,7 @@ class Tasks:
             raise RpcError(
                 METHOD_NOT_FOUND, f"Method not found: tool {tool.name} does not support task-augmented calls"
             )
-        if type(hint) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "task" must be an object')
-        ttl = hint.get("ttl")
-        if ttl is not None and (type(ttl) is not int or ttl < 1):
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "task.ttl" must be a positive integer (ms)')
+        ttl = hint.get("ttl")  # a positive integer or None: shape checked by mcpcore.inbound
         return self._created(self._start(params, context, ttl), context)
 
     def create_record(self, context: Context, ttl_ms: int | None) -> TaskRecord:
@@ -764,9 +760,7 @@ class Tasks:
 
     def _lookup(self, params: dict[str, Any], context: Context) -> TaskRecord:
         self._gate(context)
-        task_id = params.get("taskId")
-        if type(task_id) is not str:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "taskId" must be a string')
+        task_id: str = params["taskId"]  # shape checked by mcpcore.inbound
         owner = MODERN_OWNER if context.modern else context.connection
         record = self.store.get(task_id, owner)
         if record is None:
@@ -796,10 +790,7 @@ class Tasks:
     def update(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
         """``tasks/update`` (2026-07-28): answers to the task's ``inputRequests``; an empty ack."""
         record = self._lookup(params, context)
-        responses = params.get("inputResponses")
-        if type(responses) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "inputResponses" must be an object')
-        record.answer(responses)
+        record.answer(params["inputResponses"])  # an object: shape checked by mcpcore.inbound
         return {}
 
     def list(self, params: dict[str, Any], context: Context) -> dict[str, Any]:

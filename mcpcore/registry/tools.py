@@ -258,8 +258,8 @@ class ToolRegistry:
 
     def call_tool(self, params: dict[str, Any], context: Context) -> Any:
         """``tools/call``: a result dict for inline tools, else a coroutine the router runs as a task."""
-        name = params.get("name")
-        tool = self._tools.get(name) if type(name) is str else None
+        name = params["name"]  # shape checked by mcpcore.inbound, like every member read here
+        tool = self._tools.get(name)
         if tool is None:
             raise RpcError(INVALID_PARAMS, f"Unknown tool: {name!r}")
         if tool.task_support is not None or "task" in params:
@@ -268,11 +268,7 @@ class ToolRegistry:
                 answer = hook(tool, params, context)
                 if answer is not None:
                     return answer
-        arguments = params.get("arguments")
-        if arguments is None:
-            arguments = {}
-        elif type(arguments) is not dict:
-            raise RpcError(INVALID_PARAMS, 'Invalid params: "arguments" must be an object')
+        arguments = params.get("arguments") or {}
         version = context.protocol_version
         if not tool.input_validator.is_valid(arguments):
             return self._invalid_arguments(tool, arguments, version)

@@ -18,6 +18,9 @@ from mcpcore.errors import ConnectionClosedError, RemoteProtocolError, RequestTi
 from mcpcore.session import META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION
 from tests.client.peer import FakeServer, attach, run
 
+#: The smallest valid sampling/createMessage params (the client checks shapes before its handler runs).
+SAMPLING = {"messages": [], "maxTokens": 16}
+
 DISCOVER = {
     "supportedVersions": ["2026-07-28", "2025-11-25"],
     "capabilities": {"tools": {}},
@@ -308,7 +311,7 @@ def test_server_ping_is_answered_and_undeclared_features_are_method_not_found(lo
         _session, server = attach()
         server.feed({"jsonrpc": "2.0", "id": "s1", "method": "ping"})
         assert await server.next() == {"jsonrpc": "2.0", "id": "s1", "result": {}}
-        server.feed({"jsonrpc": "2.0", "id": 7, "method": "sampling/createMessage", "params": {}})
+        server.feed({"jsonrpc": "2.0", "id": 7, "method": "sampling/createMessage", "params": SAMPLING})
         answer = await server.next()
         assert answer["id"] == 7 and answer["error"]["code"] == -32601
 
@@ -324,8 +327,8 @@ def test_server_requests_run_concurrently_and_can_be_cancelled(loop_name: str) -
             return {"role": "assistant", "content": {"type": "text", "text": "ok"}, "model": "m"}
 
         _session, server = attach(handlers={"sampling/createMessage": sampling})
-        server.feed({"jsonrpc": "2.0", "id": 1, "method": "sampling/createMessage", "params": {}})
-        server.feed({"jsonrpc": "2.0", "id": 2, "method": "sampling/createMessage", "params": {}})
+        server.feed({"jsonrpc": "2.0", "id": 1, "method": "sampling/createMessage", "params": SAMPLING})
+        server.feed({"jsonrpc": "2.0", "id": 2, "method": "sampling/createMessage", "params": SAMPLING})
         server.feed({"jsonrpc": "2.0", "id": 3, "method": "ping"})
         assert (await server.next())["id"] == 3  # not blocked behind the slow handlers
         server.feed({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}})

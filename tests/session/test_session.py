@@ -8,6 +8,7 @@ import pytest
 
 from mcpcore import versions
 from mcpcore.errors import INVALID_PARAMS, INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION, RpcError
+from mcpcore.inbound import SERVER
 from mcpcore.session import (
     META_CLIENT_CAPABILITIES,
     META_CLIENT_INFO,
@@ -68,10 +69,10 @@ def test_second_initialize_is_refused() -> None:
     [{"capabilities": {}}, init_params(capabilities=[]), init_params(clientInfo="me")],
     ids=["no-version", "capabilities-array", "clientinfo-string"],
 )
-def test_malformed_initialize_params_are_invalid_params(params: dict[str, Any]) -> None:
-    with pytest.raises(RpcError) as caught:
-        LegacySession().initialize(params)
-    assert caught.value.code == INVALID_PARAMS
+def test_malformed_initialize_params_are_refused_by_the_contract(params: dict[str, Any]) -> None:
+    """The router reads initialize through the inbound contract before the session sees it."""
+    assert SERVER.request_problem("initialize", params) is not None
+    assert SERVER.request_problem("initialize", init_params()) is None
 
 
 def test_batches_only_under_2025_03_26() -> None:
