@@ -75,7 +75,7 @@ async def fuzz_outcomes(battery: Battery, *, count: int = DEFAULT_COUNT, seed: i
                 f"{run.sent} cases over {', '.join(run.versions)} (seed {seed}), {run.restarts} restart(s)"
             )
             if run.unsent:
-                row.detail += f"; {run.unsent} unhashable-id case(s) not sent over HTTP (2026-07-28)"
+                row.detail += f"; {run.unsent} 2026-07-28 case(s) not postable over HTTP"
             if run.skipped:
                 row.detail += "; " + "; ".join(run.skipped)
         rows.append(row)
