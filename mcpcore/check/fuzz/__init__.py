@@ -71,15 +71,19 @@ async def fuzz_outcomes(battery: Battery, *, count: int = DEFAULT_COUNT, seed: i
             )
             row.evidence = evidence(mine[0], battery.target.command, battery.target.url, count, seed)
         else:
-            row.detail = (
-                f"{run.sent} cases over {', '.join(run.versions)} (seed {seed}), {run.restarts} restart(s)"
-            )
-            if run.unsent:
-                row.detail += f"; {run.unsent} 2026-07-28 case(s) not postable over HTTP"
-            if run.skipped:
-                row.detail += "; " + "; ".join(run.skipped)
+            row.detail = f"{run.sent} cases, none"
         rows.append(row)
+    rows[0].detail += _run_notes(run, seed)  # said once, on the first row
     return rows
+
+
+def _run_notes(run: FuzzRun, seed: int) -> str:
+    notes = f" (versions {', '.join(run.versions)}; seed {seed}; {run.restarts} restart(s)"
+    if run.unsent:
+        notes += f"; {run.unsent} 2026-07-28 case(s) not postable over HTTP"
+    if run.skipped:
+        notes += "; " + "; ".join(run.skipped)
+    return notes + ")"
 
 
 def evidence(finding: Finding, command: Sequence[str], url: str | None, count: int, seed: int) -> str:

@@ -40,7 +40,7 @@ KINDS: dict[str, str] = {
     "answered-notification": "no fuzz notification is answered",
     "invalid-json": "every answer to a fuzz case is JSON",
     "invalid-response": "every answer to a fuzz case is valid against its version's schema",
-    "error-log": "no ERROR log or traceback on stderr for a client's malformed message",
+    "error-log": "no ERROR-level log line on stderr for a client's malformed message",
 }
 #: Requests the server may hold open (a valid ``subscriptions/listen`` is a stream, not a call).
 OPEN_ENDED = frozenset({"subscriptions/listen"})
