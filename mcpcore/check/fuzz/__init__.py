@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 from mcpcore.check.battery import Battery, Outcome
@@ -66,7 +67,7 @@ async def fuzz_outcomes(battery: Battery, *, count: int = DEFAULT_COUNT, seed: i
         row = Outcome(f"fuzz.{kind}", title, "pass", seconds=seconds / len(KINDS))
         if mine:
             row.status = "fail"
-            row.detail = f"{len(mine)} of {run.sent} cases: " + "; ".join(
+            row.detail = f"{len(mine)} of {run.sent} cases ({_by_mutation(mine)}): " + "; ".join(
                 f"#{f.case.index} {f.case.version} {f.case.description}: {f.detail}" for f in mine[:_LISTED]
             )
             row.evidence = evidence(mine[0], battery.target.command, battery.target.url, count, seed)
@@ -75,6 +76,15 @@ async def fuzz_outcomes(battery: Battery, *, count: int = DEFAULT_COUNT, seed: i
         rows.append(row)
     rows[0].detail += _run_notes(run, seed)  # said once, on the first row
     return rows
+
+
+def _by_mutation(findings: list[Finding]) -> str:
+    """How many findings each kind of change produced, most first (the method and version left out)."""
+    counts = Counter(f.case.description[len(f.case.method) + 1 :] for f in findings)
+    shown = [f"{label}: {n}" for label, n in counts.most_common(_LISTED)]
+    if len(counts) > _LISTED:
+        shown.append(f"{len(counts) - _LISTED} more kinds")
+    return "; ".join(shown)
 
 
 def _run_notes(run: FuzzRun, seed: int) -> str:
