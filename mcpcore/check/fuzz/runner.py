@@ -175,31 +175,34 @@ class FuzzRun:
             self.skipped.append(f"{version}: the server negotiated another version")
             return
         restarts = 0
+        current: Probe | None = probe
         try:
             for case in cases:
                 if self.target.is_http and version in versions.MODERN_VERSIONS and _not_postable(case):
                     self.unsent += 1
                     continue
-                seen = await self._one(probe, case)
+                assert current is not None  # every path that leaves it None returns
+                seen = await self._one(current, case)
                 self.sent += 1
                 if seen.alive:
                     continue
-                await probe.__aexit__(None, None, None)
+                await current.__aexit__(None, None, None)  # crashed or stuck: start it again
+                current = None
                 restarts += 1
                 self.restarts += 1
                 if restarts > MAX_RESTARTS:
                     self.skipped.append(f"{version}: stopped after {MAX_RESTARTS} restarts")
                     return
                 try:
-                    reopened = await self._open(version)
+                    current = await self._open(version)
                 except Exception as exc:
                     self.skipped.append(f"{version}: could not restart ({type(exc).__name__}: {exc})")
                     return
-                if reopened is None:
+                if current is None:
                     return
-                probe = reopened
         finally:
-            await probe.__aexit__(None, None, None)
+            if current is not None:
+                await current.__aexit__(None, None, None)
 
     # ------------------------------------------------------------ one case
 
