@@ -69,6 +69,8 @@ class _Seen:
     stderr: bytes
     #: HTTP: exchanges already looked at (a refusal by status is an answer that never reaches the inbox).
     exchanges: int = 0
+    #: HTTP: the statuses the case's POSTs got (reported with a missing answer: 202 says "a notification").
+    statuses: list[int] = field(default_factory=list)
     answers: list[Any] = field(default_factory=list)
     alive: bool = False
     exited: bool = False
@@ -284,7 +286,11 @@ class FuzzRun:
             else:
                 found("hang", f"the ping after this case got no answer within {self.case_timeout:g} s")
         elif expects_answer and not seen.answers:
-            found("hang", f"the request got no answer within {self.case_timeout:g} s (ping still answered)")
+            http = f"; HTTP {', '.join(map(str, seen.statuses))}, no JSON-RPC answer" if seen.statuses else ""
+            found(
+                "hang",
+                f"the request got no answer within {self.case_timeout:g} s (ping still answered{http})",
+            )
         if case.is_request and len(seen.answers) > 1:
             found("double-answer", f"{len(seen.answers)} answers: {_brief(seen.answers)}")
         if not case.is_request and seen.answers:
@@ -342,8 +348,10 @@ def _http_answers(probe: Probe, seen: _Seen, ping_id: str | None) -> None:
     for exchange in exchanges[seen.exchanges :]:
         if ping_id is not None and exchange.request_id == ping_id:
             seen.alive = True
-        elif exchange.status >= 400:
-            seen.answers.append({"http-status": exchange.status})
+        else:
+            seen.statuses.append(exchange.status)
+            if exchange.status >= 400:
+                seen.answers.append({"http-status": exchange.status})
     seen.exchanges = len(exchanges)
 
 
