@@ -51,6 +51,7 @@ _ERROR_LOG = re.compile(rb"\b(ERROR|CRITICAL|FATAL)\b")
 _HTTP_STEP = 0.05
 _SLOW_TOOL = re.compile(r"sleep|slow|wait|delay|long", re.IGNORECASE)
 _CHECK = "fuzz"
+_PING_PREFIX = "fuzz-ping-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +220,7 @@ class FuzzRun:
             expects_answer = case.is_request and case.method not in OPEN_ENDED
             if expects_answer:
                 await self._collect(probe, seen, exit_watch, ping_id=None)
-            ping_id = f"fuzz-ping-{case.index}"
+            ping_id = f"{_PING_PREFIX}{case.index}"
             if not seen.exited:
                 probe.send(_liveness(probe, ping_id))
                 await self._collect(probe, seen, exit_watch, ping_id=ping_id)
@@ -266,6 +267,8 @@ class FuzzRun:
                     seen.alive = True
                 elif type(answer_id) in (int, str) and answer_id in self._open_ended:
                     continue
+                elif type(answer_id) is str and answer_id.startswith(_PING_PREFIX):
+                    continue  # an earlier ping's body, late (over HTTP its status already said "alive")
                 else:
                     seen.answers.append(msg)
             if (ping_id is None and seen.answers) or seen.alive:
