@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from mcpcore import versions
 from mcpcore.errors import RpcError
@@ -32,11 +32,14 @@ from mcpcore.registry.input_required import (
 from mcpcore.session import LOG_LEVELS, Envelope
 
 if TYPE_CHECKING:
+    from mcpcore.registry.elicitation import ElicitationRefused
     from mcpcore.router import Connection, Responder
 
 __all__ = ["Context"]
 
 _log = logging.getLogger("mcpcore.context")
+
+T = TypeVar("T")
 
 _SEVERITY: Final = {level: rank for rank, level in enumerate(LOG_LEVELS)}
 _UNSET: Final[Any] = object()
@@ -86,6 +89,11 @@ class Context:
         """The request's ``params._meta`` (empty when absent)."""
         meta = self.params.get("_meta")
         return meta if type(meta) is dict else {}
+
+    @property
+    def lifespan_state(self) -> Any:
+        """What the server's ``lifespan`` yielded (a database pool, say); ``None`` without one."""
+        return self.connection.server.lifespan_state
 
     @property
     def protocol_version(self) -> str | None:
@@ -284,6 +292,7 @@ class Context:
         except RpcError as exc:
             raise ClientRequestError(method, exc) from None
 
+    @overload
     async def elicit(
         self,
         message: str,
@@ -292,12 +301,49 @@ class Context:
         key: str = "elicitation",
         state: Any = None,
         timeout: float | None = None,
-    ) -> dict[str, Any]:
-        """Ask the user to fill in a form; returns the ElicitResult (``action``, ``content``)."""
+    ) -> dict[str, Any]: ...
+
+    @overload
+    async def elicit(
+        self,
+        message: str,
+        requested_schema: type[T],
+        *,
+        key: str = "elicitation",
+        state: Any = None,
+        timeout: float | None = None,
+    ) -> T | ElicitationRefused: ...
+
+    async def elicit(
+        self,
+        message: str,
+        requested_schema: dict[str, Any] | type[Any],
+        *,
+        key: str = "elicitation",
+        state: Any = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Ask the user to fill in a form.
+
+        With a JSON Schema, returns the ElicitResult (``action``, ``content``).
+        With a type (a dataclass or a TypedDict of flat fields), the schema is
+        derived from it and the answer comes back typed: an instance when the
+        user accepted (content checked against the schema first; -32602 if it
+        does not match), else :class:`ElicitationRefused` saying whether they
+        declined or cancelled.
+        """
+        if isinstance(requested_schema, dict):
+            answers = await self.ask(
+                {key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout
+            )
+            return answers[key]
+        from mcpcore.registry.elicitation import typed_form  # deferred: it imports the schema deriver
+
+        form = typed_form(requested_schema)
         answers = await self.ask(
-            {key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout
+            {key: elicitation_request(message, form.schema)}, state=state, timeout=timeout
         )
-        return answers[key]  # type: ignore[no-any-return]
+        return form.read(answers[key])
 
     async def elicit_url(
         self,
