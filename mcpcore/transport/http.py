@@ -4,8 +4,10 @@ Bytes only move here; :class:`~mcpcore.transport.streamable.StreamableHTTP`
 decides what they mean. Per TCP connection:
 
 * :class:`~mcpcore.wire.http11.RequestParser` frames requests; pipelined
-  requests wait in a short queue and are answered strictly in order (the
-  queue is bounded: past it, reading pauses);
+  requests wait in a bounded queue (``ServerLimits.max_pipelined``) and are
+  answered strictly in order by one loop (no recursion at any depth). Past
+  the bound reading pauses, and whatever one read brought beyond it stays in
+  the parser as raw bytes until there is room: no request is refused or lost;
 * a response is one ``transport.write`` (head and body joined); a stream
   (SSE) uses chunked transfer coding so the connection can be kept alive;
 * a malformed request gets its 4xx/5xx with a JSON-RPC error body and the
@@ -32,14 +34,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from mcpcore.transport.streamable import (
-    JSON_HEADERS,
-    SSE_HEADERS,
-    Headers,
-    HttpOptions,
-    ModernConnection,
-    StreamableHTTP,
-)
+from mcpcore.transport.exchange import JSON_HEADERS, SSE_HEADERS, Headers
+from mcpcore.transport.modern import ModernConnection
+from mcpcore.transport.options import HttpOptions
+from mcpcore.transport.streamable import StreamableHTTP
 from mcpcore.wire.http11 import BadRequest, ExpectContinue, Request, RequestParser, status_line
 
 if TYPE_CHECKING:
@@ -53,7 +51,6 @@ _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CHUNKED: Final = b"transfer-encoding: chunked\r\n"
 _CLOSE: Final = b"connection: close\r\n"
 _END_CHUNKS: Final = b"0\r\n\r\n"
-_MAX_PIPELINED: Final = 32
 
 
 @dataclass(slots=True)
@@ -66,6 +63,9 @@ class ServerLimits:
     keepalive_timeout: float = 75.0
     #: Concurrent TCP connections; past it new ones are closed at once.
     max_connections: int = 10_000
+    #: Parsed pipelined requests queued per connection. Past it the connection stops reading and
+    #: any further requests one read brought wait in the parser as raw bytes: none is refused.
+    max_pipelined: int = 32
 
 
 def _head(status: int, headers: Headers, keep_alive: bool) -> bytes:
@@ -151,6 +151,17 @@ class _Exchange:
             transport.write(_END_CHUNKS)
         self.protocol.response_done(self)
 
+    def pending_bytes(self) -> int:
+        transport = self.protocol.transport
+        return 0 if transport is None else transport.get_write_buffer_size()
+
+    def abort(self) -> None:
+        transport = self.protocol.transport
+        if transport is not None:
+            transport.abort()  # connection_lost follows and reports the client gone
+        else:
+            self.client_gone()
+
     def client_gone(self) -> None:
         if self.closed:
             return
@@ -177,7 +188,12 @@ class HttpProtocol(asyncio.Protocol):
         )
         self.transport: asyncio.Transport | None = None
         self.current: _Exchange | None = None
-        self.queue: deque[Request] = deque()
+        #: Parsed requests waiting their turn (and a framing error, answered in its turn); bounded.
+        self.queue: deque[Request | BadRequest] = deque()
+        self.max_pipelined = owner.limits.max_pipelined
+        #: The parser may hold complete requests not yet queued (see :meth:`_parse`).
+        self.parser_backlog = False
+        self.draining = False
         self.modern: ModernConnection | None = None
         self.reading_paused = False
         self.writing_paused = False
@@ -214,23 +230,60 @@ class HttpProtocol(asyncio.Protocol):
             self.modern = None
 
     def data_received(self, data: bytes) -> None:
-        events = self.parser.feed(data)
+        self._parse(data)
+        self._drain()
+
+    def _parse(self, data: bytes) -> None:
+        """Queue what ``data`` completes, never more than the queue's room (the rest waits unparsed)."""
+        room = self.max_pipelined - len(self.queue)
+        events = self.parser.feed(data, room)
+        #: The parser may hold more complete requests than it returned: read no more until they are in.
+        self.parser_backlog = len(events) >= room
+        queue = self.queue
         for event in events:
-            if type(event) is Request:
-                if self.current is None and not self.queue:
-                    self._serve(event)
-                else:
-                    self.queue.append(event)
-                    if len(self.queue) >= _MAX_PIPELINED:
-                        self._pause_reading()
-            elif type(event) is ExpectContinue:
-                if self.current is None and self.transport is not None:
+            if isinstance(event, ExpectContinue):
+                if self.current is None and not queue and self.transport is not None:
                     self.transport.write(_CONTINUE)
             else:
-                assert type(event) is BadRequest
-                self._bad_request(event)
-                return
-        if self.parser.idle:
+                queue.append(event)
+        if len(queue) >= self.max_pipelined or self.parser_backlog:
+            self._pause_reading()
+
+    def _drain(self) -> None:
+        """Serve queued requests in order, each once the previous one's response is done.
+
+        A loop, not recursion: a response that completes inside ``_serve``
+        (the common, inline case) calls :meth:`response_done`, which comes back
+        here and returns at once; this loop then takes the next request. So
+        the pipeline may be any depth. Serving pauses while the transport's
+        write buffer is full (``pause_writing``) and resumes with it.
+        """
+        if self.draining:
+            return
+        self.draining = True
+        try:
+            queue = self.queue
+            while self.transport is not None and not self.writing_paused:
+                if self.parser_backlog and len(queue) <= self.max_pipelined // 2:
+                    self._parse(b"")
+                if self.current is not None or not queue:
+                    break
+                event = queue.popleft()
+                if isinstance(event, BadRequest):
+                    self._bad_request(event)  # in its turn: every request before it was answered
+                    return
+                self._serve(event)
+        finally:
+            self.draining = False
+        if self.current is None and not self.queue:
+            self.idle_since = time.monotonic()
+        if len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
+            self._resume_reading()
+        self._track_partial()
+
+    def _track_partial(self) -> None:
+        """Run the slowloris clock only while a partial request is all the connection waits for."""
+        if self.parser.idle or self.current is not None or self.queue or self.parser_backlog:
             self.partial_since = None
         elif self.partial_since is None:
             self.partial_since = time.monotonic()
@@ -241,6 +294,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writing_paused = False
+        self._drain()
         self._resume_reading()
 
     # ------------------------------------------------------------- requests
@@ -275,14 +329,10 @@ class HttpProtocol(asyncio.Protocol):
         if transport is None:
             return
         if not exchange.keep_alive:
+            self.queue.clear()
             transport.close()
             return
-        if self.queue:
-            self._serve(self.queue.popleft())
-            if len(self.queue) < _MAX_PIPELINED // 2:
-                self._resume_reading()
-        else:
-            self.idle_since = time.monotonic()
+        self._drain()
 
     def _bad_request(self, event: BadRequest) -> None:
         body = orjson.dumps(

@@ -62,6 +62,12 @@ class _Rewriting:
     def end(self) -> None:
         self._inner.end()
 
+    def pending_bytes(self) -> int:
+        return self._inner.pending_bytes()
+
+    def abort(self) -> None:
+        self._inner.abort()
+
 
 class BrokenEndpoint(StreamableHTTP):
     def handle(self, request: Request, exchange: Exchange, modern_connection: Any = None) -> None:
