@@ -183,7 +183,7 @@ class AsgiApp:
         )
         exchange = _AsgiExchange()
         try:
-            self.endpoint.handle(request, exchange, None)
+            self.endpoint.handle(request, exchange)
         except Exception:
             _log.exception("unhandled error serving %s %s", request.method, path)
             if not exchange.closed:

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from mcpcore.transport.exchange import JSON_HEADERS, SSE_HEADERS, Headers
-from mcpcore.transport.modern import ModernConnection
 from mcpcore.transport.options import HttpOptions
 from mcpcore.transport.streamable import StreamableHTTP
 from mcpcore.wire.http11 import BadRequest, ExpectContinue, Request, RequestParser, status_line
@@ -194,7 +193,6 @@ class HttpProtocol(asyncio.Protocol):
         #: The parser may hold complete requests not yet queued (see :meth:`_parse`).
         self.parser_backlog = False
         self.draining = False
-        self.modern: ModernConnection | None = None
         self.reading_paused = False
         self.writing_paused = False
         #: monotonic time when a partial request started arriving (None: none pending).
@@ -225,9 +223,6 @@ class HttpProtocol(asyncio.Protocol):
         current, self.current = self.current, None
         if current is not None:
             current.client_gone()
-        if self.modern is not None:
-            self.modern.close()
-            self.modern = None
 
     def data_received(self, data: bytes) -> None:
         self._parse(data)
@@ -304,11 +299,8 @@ class HttpProtocol(asyncio.Protocol):
         keep_alive = request.keep_alive and not self.owner.closing
         exchange = _Exchange(self, keep_alive, chunked=request.http_version == "1.1")
         self.current = exchange
-        modern = self.modern
-        if modern is None:
-            modern = self.modern = ModernConnection(self.endpoint.server)
         try:
-            self.endpoint.handle(request, exchange, modern)
+            self.endpoint.handle(request, exchange)
         except Exception:
             _log.exception("unhandled error serving %s %s", request.method, request.path)
             if not exchange.closed:

@@ -104,9 +104,7 @@ class StreamableHTTP:
 
     # ------------------------------------------------------------------ entry
 
-    def handle(
-        self, request: Request, exchange: Exchange, modern_connection: ModernConnection | None = None
-    ) -> None:
+    def handle(self, request: Request, exchange: Exchange) -> None:
         """Answer one request (synchronously where possible; tasks where not)."""
         options = self.options
         path = request.path
@@ -125,15 +123,11 @@ class StreamableHTTP:
             exchange.respond(404, JSON_HEADERS, error_body(None, INVALID_REQUEST, "Not found"))
             return
         if auth is not None:
-            asyncio.get_running_loop().create_task(
-                self._handle_authenticated(request, exchange, modern_connection)
-            )
+            asyncio.get_running_loop().create_task(self._handle_authenticated(request, exchange))
             return
-        self._dispatch(request, exchange, modern_connection, None)
+        self._dispatch(request, exchange, None)
 
-    async def _handle_authenticated(
-        self, request: Request, exchange: Exchange, modern_connection: ModernConnection | None
-    ) -> None:
+    async def _handle_authenticated(self, request: Request, exchange: Exchange) -> None:
         auth = self.options.auth
         assert auth is not None
         try:
@@ -143,23 +137,17 @@ class StreamableHTTP:
             if isinstance(outcome, AuthFailure):
                 exchange.respond(outcome.status, list(outcome.headers), outcome.body)
                 return
-            self._dispatch(request, exchange, modern_connection, outcome)
+            self._dispatch(request, exchange, outcome)
         except Exception:
             # Our bug or the verifier's, never the peer's: the request still gets its answer.
             _log.exception("unhandled error serving %s %s", request.method, request.path)
             if not exchange.closed:
                 reject(exchange, 500, INTERNAL_ERROR, "Internal error")
 
-    def _dispatch(
-        self,
-        request: Request,
-        exchange: Exchange,
-        modern_connection: ModernConnection | None,
-        token: AccessToken | None,
-    ) -> None:
+    def _dispatch(self, request: Request, exchange: Exchange, token: AccessToken | None) -> None:
         method = request.method
         if method == "POST":
-            self._post(request, exchange, modern_connection, token)
+            self._post(request, exchange, token)
         elif method == "GET":
             self._get(request, exchange, principal_of(token))
         elif method == "DELETE":
@@ -173,13 +161,7 @@ class StreamableHTTP:
 
     # ------------------------------------------------------------------- POST
 
-    def _post(
-        self,
-        request: Request,
-        exchange: Exchange,
-        modern_connection: ModernConnection | None,
-        token: AccessToken | None,
-    ) -> None:
+    def _post(self, request: Request, exchange: Exchange, token: AccessToken | None) -> None:
         headers = request.headers
         content_type = headers.get("content-type", "")
         if not content_type.startswith("application/json"):
@@ -193,7 +175,7 @@ class StreamableHTTP:
         header_version = headers.get("mcp-protocol-version")
         http_request = HttpRequestInfo(headers, token)
         if is_modern(msg, header_version):
-            self.modern.post(headers, msg, exchange, modern_connection, http_request)
+            self.modern.post(headers, msg, exchange, http_request)
         else:
             self._post_legacy(msg, exchange, header_version, http_request)
 

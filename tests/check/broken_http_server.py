@@ -20,7 +20,6 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -70,7 +69,7 @@ class _Rewriting:
 
 
 class BrokenEndpoint(StreamableHTTP):
-    def handle(self, request: Request, exchange: Exchange, modern_connection: Any = None) -> None:
+    def handle(self, request: Request, exchange: Exchange) -> None:
         headers = {k: v for k, v in request.headers.items() if k != "origin"}  # no Origin check
         legacy = "mcp-method" not in headers
         with_session = "mcp-session-id" in headers
@@ -83,7 +82,7 @@ class BrokenEndpoint(StreamableHTTP):
             return status
 
         request = dataclasses.replace(request, headers=headers)
-        super().handle(request, _Rewriting(exchange, rewrite), modern_connection)  # type: ignore[arg-type]
+        super().handle(request, _Rewriting(exchange, rewrite))  # type: ignore[arg-type]
 
 
 async def main(port: int) -> None:
