@@ -48,7 +48,17 @@ Send = Callable[[Message], Awaitable[None]]
 class _AsgiExchange:
     """Collects what the core writes; the app coroutine forwards it to the ASGI server in order."""
 
-    __slots__ = ("aborted", "closed", "done", "forwarder", "messages", "on_close", "unsent", "wake")
+    __slots__ = (
+        "aborted",
+        "closed",
+        "done",
+        "forwarder",
+        "messages",
+        "on_close",
+        "sending",
+        "unsent",
+        "wake",
+    )
 
     def __init__(self) -> None:
         self.closed = False
@@ -59,6 +69,8 @@ class _AsgiExchange:
         self.unsent = 0
         self.wake = asyncio.Event()
         self.aborted = False
+        #: The forwarder is waiting in the ASGI server's ``send`` (the client is not taking bytes).
+        self.sending = False
         #: The app coroutine forwarding this exchange (cancelled by :meth:`abort`).
         self.forwarder: asyncio.Task[Any] | None = None
 
@@ -72,7 +84,9 @@ class _AsgiExchange:
         self.unsent -= len(message.get("body", b""))
 
     def pending_bytes(self) -> int:
-        return self.unsent
+        # Queued bytes only count against the client while the ASGI server is holding our send
+        # (its own backpressure); a burst the forwarder has not yet had a turn to pass on does not.
+        return self.unsent if self.sending else 0
 
     def abort(self) -> None:
         """Give up on a client that stopped reading: the app returns without finishing the response,
@@ -200,11 +214,14 @@ class AsgiApp:
                 while exchange.messages:
                     message = exchange.messages.popleft()
                     exchange.taken(message)
+                    exchange.sending = True
                     try:
                         await send(message)
                     except OSError:
                         exchange.client_gone()
                         return
+                    finally:
+                        exchange.sending = False
                 if exchange.done and not exchange.messages:
                     return
                 exchange.wake.clear()

@@ -55,7 +55,9 @@ class LegacyHttpSession:
         # The connection's own sink carries only what belongs to no request: the standalone stream.
         self.connection = endpoint.server.connect(self)
         self.standalone: SseStream | None = None
+        #: Messages waiting for a GET stream: bounded in count and in bytes (oldest dropped first).
         self.pending: deque[bytes] = deque()
+        self.pending_size = 0
         self.open_posts = 0
         self.last_used = time.monotonic()
         self.terminated = False
@@ -101,9 +103,14 @@ class LegacyHttpSession:
         if self.session_id == "":
             _log.debug("stateless session: dropped a message with no stream to carry it")
             return
-        self.pending.append(frame)
-        if len(self.pending) > self.endpoint.options.max_pending_messages:
-            self.pending.popleft()
+        pending = self.pending
+        pending.append(frame)
+        self.pending_size += len(frame)
+        options = self.endpoint.options
+        while len(pending) > options.max_pending_messages or (
+            self.pending_size > options.max_stream_buffer_bytes and len(pending) > 1
+        ):
+            self.pending_size -= len(pending.popleft())
             _log.info("session message backlog full (no GET stream reading): dropped the oldest message")
 
     def open_standalone(self, exchange: Exchange) -> None:
@@ -114,7 +121,9 @@ class LegacyHttpSession:
         self.standalone = stream
         stream.open([(b"mcp-session-id", self.session_id.encode())])
         while self.pending and not stream.closed:
-            stream.send_frame(self.pending.popleft())
+            frame = self.pending.popleft()
+            self.pending_size -= len(frame)
+            stream.send_frame(frame)
 
     def stream_id(self, kind: str) -> str | None:
         """A new resumable stream's id: the session id, the kind, a random part (None: no store).

@@ -38,10 +38,11 @@ class HttpOptions:
     session_idle_timeout: float = 3600.0
     #: Seconds between ``: keep-alive`` comments on open SSE streams.
     keepalive_interval: float = 15.0
-    #: Messages held for a session whose standalone GET stream is not open (oldest dropped first).
+    #: Messages held for a session whose standalone GET stream is not open (oldest dropped first;
+    #: also held to ``max_stream_buffer_bytes`` in all).
     max_pending_messages: int = 256
-    #: Bytes a client may leave unread on one response (SSE or whole); past it the stream is
-    #: closed, so a client that never reads cannot make the server buffer without bound.
+    #: Bytes a client may leave unread on one SSE stream; past it the stream is closed, so a
+    #: client that never reads cannot make the server buffer without bound.
     max_stream_buffer_bytes: int = 1024 * 1024
     #: Resumability for legacy SSE streams (``None``: off).
     event_store: EventStore | None = None

@@ -52,11 +52,30 @@ def build() -> tuple[Server, dict[str, Any]]:
 
     @server.tool(run="loop")
     async def flood_progress(ctx: Context, count: int, size: int) -> int:
-        """``count`` progress notifications of ``size`` bytes each on the request's own stream."""
-        for index in range(count):
-            await ctx.report_progress(index + 1, message="x" * size)
-            await asyncio.sleep(0)
+        """``count`` progress notifications of ``size`` bytes each on the request's own stream.
+
+        How it ended ("completed" or "cancelled") is put in ``state["flood_outcome"]`` (a future).
+        """
+        outcome = state.setdefault("flood_outcome", asyncio.get_running_loop().create_future())
+        try:
+            for index in range(count):
+                await ctx.report_progress(index + 1, message="x" * size)
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            outcome.set_result("cancelled")
+            raise
+        outcome.set_result("completed")
         return count
+
+    @server.tool(run="loop")
+    async def flood_outcome() -> str:
+        """How the last ``flood_progress`` ended (waits for it)."""
+        outcome: asyncio.Future[str] = state.setdefault(
+            "flood_outcome", asyncio.get_running_loop().create_future()
+        )
+        result = await outcome
+        del state["flood_outcome"]
+        return result
 
     @server.tool(run="loop")
     async def flood_standalone(ctx: Context, count: int, size: int) -> int:
