@@ -12,6 +12,8 @@ decides what they mean. Per TCP connection:
   (SSE) uses chunked transfer coding so the connection can be kept alive;
 * a malformed request gets its 4xx/5xx with a JSON-RPC error body and the
   connection is closed, the server keeps serving everyone else;
+* a client that half-closes (sends FIN) gets the answers to everything it
+  sent, then the connection closes;
 * slowloris guard: a request must arrive completely within
   ``request_timeout`` seconds of its first byte (else 408 and close); an idle
   keep-alive connection is closed after ``keepalive_timeout`` seconds. One
@@ -193,6 +195,8 @@ class HttpProtocol(asyncio.Protocol):
         #: The parser may hold complete requests not yet queued (see :meth:`_parse`).
         self.parser_backlog = False
         self.draining = False
+        #: The client half-closed (``eof_received``): close once everything it sent is answered.
+        self.peer_done = False
         self.reading_paused = False
         self.writing_paused = False
         #: monotonic time when a partial request started arriving (None: none pending).
@@ -271,6 +275,9 @@ class HttpProtocol(asyncio.Protocol):
         finally:
             self.draining = False
         if self.current is None and not self.queue:
+            if self.peer_done and not self.parser_backlog and self.transport is not None:
+                self.transport.close()  # a half-closed client has had every answer
+                return
             self.idle_since = time.monotonic()
         if len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
             self._resume_reading()
@@ -282,6 +289,18 @@ class HttpProtocol(asyncio.Protocol):
             self.partial_since = None
         elif self.partial_since is None:
             self.partial_since = time.monotonic()
+
+    def eof_received(self) -> bool | None:
+        """The client half-closed: it sent all it will. Answer what it sent, then close.
+
+        Returning True keeps our half open for the answers; with nothing left
+        to answer (or only a partial request, which can never complete) the
+        connection closes now.
+        """
+        self.peer_done = True
+        if self.current is None and not self.queue and not self.parser_backlog:
+            return None
+        return True
 
     def pause_writing(self) -> None:
         self.writing_paused = True

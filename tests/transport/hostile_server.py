@@ -62,9 +62,11 @@ def build() -> tuple[Server, dict[str, Any]]:
                 await ctx.report_progress(index + 1, message="x" * size)
                 await asyncio.sleep(0)
         except asyncio.CancelledError:
-            outcome.set_result("cancelled")
+            if not outcome.done():  # concurrent floods: the first to end tells
+                outcome.set_result("cancelled")
             raise
-        outcome.set_result("completed")
+        if not outcome.done():
+            outcome.set_result("completed")
         return count
 
     @server.tool(run="loop")
