@@ -9,17 +9,20 @@ principal, and what a tool sees of the HTTP request (``ctx.access_token``,
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 import pytest
 
+from mcpcore.transport.http import ServerLimits
 from mcpcore.transport.streamable import HttpOptions, InMemoryEventStore, StreamableHTTP
 from mcpcore.wire.http11 import Request, RequestParser
 from tests.memory_peer import MemoryPeer
 from tests.transport.fronts import FRONTS, serve_front
 from tests.transport.hostile_server import auth, build
 from tests.transport.http_peer import (
+    DEADLINE,
     LEGACY,
     Peer,
     Response,
@@ -322,3 +325,28 @@ def test_without_auth_the_token_is_none_and_on_stdio_the_headers_are_too(loop_na
     memory.initialize()
     answer = memory.request("tools/call", {"name": "whoami", "arguments": {}})
     assert answer["result"]["structuredContent"] == {"client": None, "agent": None, "http": False}
+
+
+# ------------------------------------------------------------------ idle limits
+
+
+def test_idle_sessions_are_reaped_and_idle_connections_closed(loop_name: str) -> None:
+    server, _ = build()
+
+    async def body(port: int) -> None:
+        peer = await Peer.connect(port)
+        session_id = await _open(peer)
+        assert await peer.closed_by_server()  # keepalive_timeout: the idle connection is closed
+        peer.close()
+        deadline = asyncio.get_running_loop().time() + DEADLINE
+        while True:  # the reaper runs once a second; a failure deadline bounds the wait
+            probe = await Peer.connect(port)
+            status = await _ping_status(probe, session_id)
+            probe.close()
+            if status == 404:
+                break
+            assert status == 200 and asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.2)
+
+    options = HttpOptions(session_idle_timeout=0.5)
+    serve_and_run(loop_name, server, body, options=options, limits=ServerLimits(keepalive_timeout=0.5))
