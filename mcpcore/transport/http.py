@@ -13,7 +13,7 @@ decides what they mean. Per TCP connection:
 * a malformed request gets its 4xx/5xx with a JSON-RPC error body and the
   connection is closed, the server keeps serving everyone else;
 * a client that half-closes (sends FIN) gets the answers to everything it
-  sent, then the connection closes;
+  sent, then the connection closes (a FIN during an SSE stream is a disconnect);
 * slowloris guard: a request must arrive completely within
   ``request_timeout`` seconds of its first byte (else 408 and close); an idle
   keep-alive connection is closed after ``keepalive_timeout`` seconds. One
@@ -95,13 +95,14 @@ def _constant_head(status: int, headers: Headers, keep_alive: bool) -> bytes:
 class _Exchange:
     """One request's response on a TCP connection."""
 
-    __slots__ = ("chunked", "closed", "keep_alive", "on_close", "protocol")
+    __slots__ = ("chunked", "closed", "keep_alive", "on_close", "protocol", "streaming")
 
     def __init__(self, protocol: HttpProtocol, keep_alive: bool, chunked: bool) -> None:
         self.protocol = protocol
         self.keep_alive = keep_alive
         self.chunked = chunked
         self.closed = False
+        self.streaming = False
         self.on_close: Callable[[], None] | None = None
 
     def respond(self, status: int, headers: Headers, body: bytes) -> None:
@@ -123,6 +124,7 @@ class _Exchange:
         transport = self.protocol.transport
         if self.closed or transport is None:
             return
+        self.streaming = True
         parts = [status_line(status)]
         for name, value in headers:
             parts.append(b"%s: %s\r\n" % (name, value))
@@ -295,10 +297,14 @@ class HttpProtocol(asyncio.Protocol):
 
         Returning True keeps our half open for the answers; with nothing left
         to answer (or only a partial request, which can never complete) the
-        connection closes now.
+        connection closes now. A FIN during an open SSE stream is how clients
+        close streams, so it ends the connection as a disconnect would.
         """
         self.peer_done = True
-        if self.current is None and not self.queue and not self.parser_backlog:
+        current = self.current
+        if current is not None and current.streaming:
+            return None  # a client leaving an SSE stream is gone (for 2026-07-28: cancellation)
+        if current is None and not self.queue and not self.parser_backlog:
             return None
         return True
 
@@ -308,8 +314,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writing_paused = False
-        self._drain()
-        self._resume_reading()
+        self._drain()  # serves what waited, and resumes reading only if the queue has room
 
     # ------------------------------------------------------------- requests
 
