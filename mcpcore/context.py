@@ -34,6 +34,8 @@ from mcpcore.session import LOG_LEVELS, Envelope
 if TYPE_CHECKING:
     from mcpcore.registry.elicitation import ElicitationRefused
     from mcpcore.router import Connection, Responder
+    from mcpcore.transport.exchange import HttpRequestInfo
+    from mcpcore.transport.security import AccessToken
 
 __all__ = ["Context"]
 
@@ -114,6 +116,25 @@ class Context:
     def modern(self) -> bool:
         """Served under the 2026-07-28 per-request envelope (no server-to-client requests)."""
         return self.envelope is not None and self.envelope.modern
+
+    @property
+    def access_token(self) -> AccessToken | None:
+        """The verified bearer token of the HTTP request that carried this one (None without auth)."""
+        http = self._http_request
+        return http.access_token if http is not None else None
+
+    @property
+    def http_headers(self) -> Mapping[str, str] | None:
+        """That HTTP request's headers, lower-case names (None on stdio): per-user decisions."""
+        http = self._http_request
+        return http.headers if http is not None else None
+
+    @property
+    def _http_request(self) -> HttpRequestInfo | None:
+        # The HTTP responders (legacy POST, modern POST) carry it; stdio's have none. Read by
+        # name so that importing mcpcore loads no HTTP module.
+        http: HttpRequestInfo | None = getattr(self.responder, "http_request", None)
+        return http
 
     @property
     def progress_token(self) -> int | str | None:
