@@ -20,6 +20,7 @@ sticky routing only stateless mode lets any worker serve any request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from mcpcore.server import LifespanError
 from mcpcore.transport.exchange import Headers
 from mcpcore.transport.options import HttpOptions
 from mcpcore.transport.streamable import StreamableHTTP
@@ -153,12 +155,23 @@ class AsgiApp:
         # websocket and anything else: not ours; returning without a response closes it
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """The ASGI lifespan runs the server's own (``Server(lifespan=)``) once per worker process."""
+        running = contextlib.AsyncExitStack()
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    await running.enter_async_context(self.server.running())
+                except LifespanError as exc:
+                    _log.error("%s", exc, exc_info=exc.__cause__)
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.endpoint.close()
+                try:
+                    await self.endpoint.close()
+                finally:
+                    await running.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
