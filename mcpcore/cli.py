@@ -91,7 +91,14 @@ def _import_file(path: str) -> ModuleType:
 def _run(args: argparse.Namespace) -> int:
     server = load_server(args.target, args.app_dir)
     if args.http:
-        server.run("http", loop=args.loop, host=args.host, port=args.port, stateless=args.stateless)
+        server.run(
+            "http",
+            loop=args.loop,
+            host=args.host,
+            port=args.port,
+            stateless=args.stateless,
+            sse=not args.no_sse,
+        )
         return 0
     server.run(loop=args.loop)
     return 0
@@ -140,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default: loopback only)")
     run.add_argument("--port", type=int, default=8000, help="HTTP: port (default: 8000)")
     run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
+    run.add_argument(
+        "--no-sse",
+        action="store_true",
+        help="HTTP: do not also serve the 2024-11-05 HTTP+SSE transport (GET /sse, POST /messages/)",
+    )
     run.set_defaults(handler=_run)
 
     bench = commands.add_parser("bench", help="measure latency and throughput of any MCP server")

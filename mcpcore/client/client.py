@@ -36,6 +36,7 @@ from mcpcore.client.session import (
     ServerInfo,
     Subscription,
 )
+from mcpcore.client.sse import SseTransport, is_sse_url
 from mcpcore.client.stdio import StderrMode, StdioTransport
 from mcpcore.errors import LocalProtocolError, RemoteProtocolError, RpcError
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
@@ -111,7 +112,7 @@ class Client:
             "cache": cache,
         }
         self.session: ClientSession | None = None
-        self.transport: StdioTransport | HttpTransport | MemoryTransport | None = None
+        self.transport: StdioTransport | HttpTransport | MemoryTransport | SseTransport | None = None
         self._connector: Callable[[], Awaitable[None]] | None = None
         if target is not None:
             self._connector = self._connector_for(target)
@@ -127,6 +128,13 @@ class Client:
                 await self.connect_memory(server)
 
             return in_memory
+        if isinstance(target, str) and is_sse_url(target):
+            sse_url = target
+
+            async def over_sse() -> None:
+                await self.connect_sse(sse_url)
+
+            return over_sse
         if isinstance(target, str):
             if not target.startswith(("http://", "https://")):
                 raise ValueError(
@@ -146,6 +154,23 @@ class Client:
 
             return over_stdio
         raise TypeError(f"Client target must be a Server, an http(s) URL or a command list, not {target!r}")
+
+    async def connect_sse(
+        self, url: str, *, headers: Mapping[str, str] | None = None, connect_timeout: float = 10.0
+    ) -> ServerInfo:
+        """Connect over the 2024-11-05 HTTP+SSE transport (``GET url``, then POSTs to its endpoint).
+
+        The transport predates the 2026-07-28 era, so ``mode="auto"`` means the handshake here.
+        """
+        transport = SseTransport(url, headers=headers, connect_timeout=connect_timeout)
+        try:
+            await transport.open()
+        except BaseException:
+            await transport.close()
+            raise
+        if self.mode == "auto":
+            self.mode = "legacy"
+        return await self._start(transport)
 
     async def connect_memory(self, server: Server) -> ServerInfo:
         """Connect to ``server`` in this process (its lifespan runs unless it already does)."""
@@ -253,7 +278,9 @@ class Client:
         )
         return await self._start(transport)
 
-    async def _start(self, transport: StdioTransport | HttpTransport | MemoryTransport) -> ServerInfo:
+    async def _start(
+        self, transport: StdioTransport | HttpTransport | MemoryTransport | SseTransport
+    ) -> ServerInfo:
         """Attach a session to a connected transport and run the era detection chosen by ``mode``."""
         self.transport = transport
         session = ClientSession(transport, **self._session_options)
@@ -270,7 +297,7 @@ class Client:
     async def close(self) -> int | None:
         """End the connection (stdio: close stdin, then SIGTERM, then SIGKILL); return the exit status."""
         code = None
-        if isinstance(self.transport, (HttpTransport, MemoryTransport)):
+        if isinstance(self.transport, (HttpTransport, MemoryTransport, SseTransport)):
             await self.transport.close()
         elif self.transport is not None:
             code = await self.transport.close()

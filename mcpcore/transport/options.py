@@ -20,6 +20,10 @@ class HttpOptions:
     """Everything configurable about the HTTP endpoint (every limit explicit)."""
 
     path: str = "/mcp"
+    #: Also serve the 2024-11-05 HTTP+SSE transport (``GET sse_path``, ``POST sse_messages_path``).
+    sse: bool = True
+    sse_path: str = "/sse"
+    sse_messages_path: str = "/messages/"
     #: Legacy clients without sessions: any replica can serve any request.
     stateless: bool = False
     #: Legacy POSTs answer ``application/json`` even when the client accepts SSE.

@@ -51,6 +51,7 @@ from mcpcore.transport.exchange import (
 )
 from mcpcore.transport.legacy_posts import PostStream
 from mcpcore.transport.legacy_sessions import LEGACY_HEADER_VERSIONS, LegacyHttpSession, SessionTable
+from mcpcore.transport.legacy_sse import SseEndpoint
 from mcpcore.transport.modern import ModernConnection, ModernPosts, is_modern
 from mcpcore.transport.options import HttpOptions
 from mcpcore.transport.security import AccessToken, AuthFailure, HostCheck
@@ -101,6 +102,8 @@ class StreamableHTTP:
         self.host_check = HostCheck(self.options.allowed_hosts, self.options.allowed_origins)
         self.sessions = SessionTable(self)
         self.modern = ModernPosts(server, self.options)
+        #: The 2024-11-05 HTTP+SSE transport beside the endpoint (``HttpOptions(sse=False)``: off).
+        self.sse = SseEndpoint(server, self.options) if self.options.sse else None
 
     # ------------------------------------------------------------------ entry
 
@@ -114,7 +117,7 @@ class StreamableHTTP:
             reject(exchange, denied[0], INVALID_REQUEST, denied[1])
             return
         auth = options.auth
-        if path != options.path:
+        if path != options.path and not (self.sse is not None and self.sse.routes(path)):
             if auth is not None and path in auth.metadata_paths and request.method in ("GET", "HEAD"):
                 exchange.respond(
                     200, [*JSON_HEADERS, (b"access-control-allow-origin", b"*")], auth.metadata_body
@@ -145,6 +148,9 @@ class StreamableHTTP:
                 reject(exchange, 500, INTERNAL_ERROR, "Internal error")
 
     def _dispatch(self, request: Request, exchange: Exchange, token: AccessToken | None) -> None:
+        if self.sse is not None and self.sse.routes(request.path):
+            self.sse.handle(request, exchange, HttpRequestInfo(request.headers, token), principal_of(token))
+            return
         method = request.method
         if method == "POST":
             self._post(request, exchange, token)
@@ -296,4 +302,7 @@ class StreamableHTTP:
 
     async def close(self, grace: float | None = None) -> None:
         """End every session (server shutdown)."""
-        await self.sessions.close(self.server.shutdown_grace if grace is None else grace)
+        grace = self.server.shutdown_grace if grace is None else grace
+        if self.sse is not None:
+            await self.sse.close(grace)
+        await self.sessions.close(grace)
