@@ -11,7 +11,9 @@ from mcpcore.content import Content, ToolResult, audio, embedded_resource, image
 from mcpcore.context import Context
 from mcpcore.errors import ConnectionClosedError, ProtocolError, RequestTimeoutError, RpcError
 from mcpcore.loop import run
+from mcpcore.middleware import RateLimit, log_requests, otel_spans
 from mcpcore.registry.completion import Completion
+from mcpcore.registry.elicitation import ElicitationRefused
 from mcpcore.registry.input_required import (
     ClientCapabilityError,
     ClientRequestError,
@@ -24,7 +26,7 @@ from mcpcore.registry.input_required import (
 from mcpcore.registry.prompts import assistant_message, user_message
 from mcpcore.registry.tasks import TaskContext
 from mcpcore.registry.uri_template import UriTemplate
-from mcpcore.server import Server
+from mcpcore.server import LifespanError, Server
 from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 
 if TYPE_CHECKING:
@@ -82,13 +84,16 @@ __all__ = [
     "ConnectionClosedError",
     "Content",
     "Context",
+    "ElicitationRefused",
     "EventStore",
     "HttpOptions",
     "HttpServer",
     "InMemoryEventStore",
     "InputRequired",
+    "LifespanError",
     "OAuth",
     "ProtocolError",
+    "RateLimit",
     "RequestTimeoutError",
     "RpcError",
     "Server",
@@ -103,6 +108,8 @@ __all__ = [
     "elicitation_request",
     "embedded_resource",
     "image",
+    "log_requests",
+    "otel_spans",
     "resource_link",
     "roots_request",
     "run",

@@ -1,7 +1,7 @@
 """The ``mcpcore`` command (and ``python -m mcpcore``).
 
-``mcpcore run module[:attribute]`` serves a :class:`~mcpcore.Server` found in
-a module over stdio; ``mcpcore bench -- command …`` measures any stdio MCP
+``mcpcore run module[:attribute]`` (or ``path/to/server.py[:attribute]``)
+serves a :class:`~mcpcore.Server` over stdio or HTTP; ``mcpcore bench -- command …`` measures any stdio MCP
 server; ``mcpcore version`` prints versions.
 """
 
@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
+import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from mcpcore import __version__, versions
 from mcpcore.server import Server
@@ -18,26 +21,84 @@ from mcpcore.server import Server
 __all__ = ["load_server", "main"]
 
 
-def load_server(target: str) -> Server:
-    """Import ``module[:attribute]`` and return the Server it names (default attribute: ``server``)."""
-    module_name, _, attribute = target.partition(":")
-    module = importlib.import_module(module_name)
+def load_server(target: str, app_dir: str | None = None) -> Server:
+    """Find the :class:`Server` that ``target`` names and return it.
+
+    ``target`` is ``module[:attribute]`` (imported with ``app_dir``, default
+    the current directory, first on ``sys.path``, as uvicorn does), or a file
+    path ``path/to/server.py[:attribute]``, which works from any working
+    directory (launchers such as Claude Desktop start servers in an arbitrary
+    one). Without an attribute, ``server`` is tried, then any Server in the
+    module. A missing module, file or attribute exits with one line naming
+    what was looked for and where.
+    """
+    location, attribute = _split_target(target)
+    if location.endswith(".py") or os.sep in location or "/" in location:
+        module = _import_file(location)
+        where = location
+    else:
+        search = os.path.abspath(app_dir if app_dir is not None else os.getcwd())
+        if search not in sys.path:
+            sys.path.insert(0, search)
+        try:
+            module = importlib.import_module(location)
+        except ModuleNotFoundError as exc:
+            if exc.name != location and not location.startswith(f"{exc.name}."):
+                raise  # the module exists; something it imports does not
+            raise SystemExit(
+                f"mcpcore: no module named {location!r} (searched {search} and sys.path)"
+            ) from None
+        where = location
     if attribute:
         found = getattr(module, attribute, None)
+        if found is None:
+            raise SystemExit(f"mcpcore: {where} has no attribute {attribute!r}")
     else:
         found = getattr(module, "server", None) or next(
             (value for value in vars(module).values() if isinstance(value, Server)), None
         )
     if not isinstance(found, Server):
-        where = f"{module_name}:{attribute}" if attribute else module_name
-        raise SystemExit(f"mcpcore: no mcpcore.Server found at {where}")
+        named = f"{where}:{attribute}" if attribute else where
+        raise SystemExit(f"mcpcore: no mcpcore.Server found at {named}")
     return found
 
 
+def _split_target(target: str) -> tuple[str, str]:
+    """``a.b:attr`` or ``/x/y.py:attr`` (a Windows drive letter's colon is not a separator)."""
+    location, sep, attribute = target.rpartition(":")
+    if not sep or not attribute.isidentifier() or (len(location) == 1 and location.isalpha()):
+        return target, ""
+    return location, attribute
+
+
+def _import_file(path: str) -> ModuleType:
+    """Import a server file by path, as ``__mcpcore_app__``, with its directory first on ``sys.path``."""
+    full = os.path.abspath(path)
+    if not os.path.isfile(full):
+        raise SystemExit(f"mcpcore: no such file {full}")
+    directory = os.path.dirname(full)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)  # so the file can import its siblings
+    spec = importlib.util.spec_from_file_location("__mcpcore_app__", full)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"mcpcore: cannot import {full} as Python")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def _run(args: argparse.Namespace) -> int:
-    server = load_server(args.target)
+    server = load_server(args.target, args.app_dir)
     if args.http:
-        server.run("http", loop=args.loop, host=args.host, port=args.port, stateless=args.stateless)
+        server.run(
+            "http",
+            loop=args.loop,
+            host=args.host,
+            port=args.port,
+            stateless=args.stateless,
+            sse=not args.no_sse,
+        )
         return 0
     server.run(loop=args.loop)
     return 0
@@ -69,7 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="serve a Server over stdio")
-    run.add_argument("target", help="module[:attribute] naming an mcpcore.Server (default attribute: server)")
+    run.add_argument(
+        "target",
+        help="module[:attribute] or path/to/file.py[:attribute] naming an mcpcore.Server "
+        "(default attribute: server)",
+    )
+    run.add_argument(
+        "--app-dir",
+        default=None,
+        help="directory put first on sys.path to import module[:attribute] (default: the current one)",
+    )
     run.add_argument(
         "--loop", choices=["uvloop", "asyncio"], default=None, help="event loop (default: uvloop)"
     )
@@ -77,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default: loopback only)")
     run.add_argument("--port", type=int, default=8000, help="HTTP: port (default: 8000)")
     run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
+    run.add_argument(
+        "--no-sse",
+        action="store_true",
+        help="HTTP: do not also serve the 2024-11-05 HTTP+SSE transport (GET /sse, POST /messages/)",
+    )
     run.set_defaults(handler=_run)
 
     bench = commands.add_parser("bench", help="measure latency and throughput of any MCP server")

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from mcpcore import versions
 from mcpcore.errors import RpcError
@@ -32,11 +32,16 @@ from mcpcore.registry.input_required import (
 from mcpcore.session import LOG_LEVELS, Envelope
 
 if TYPE_CHECKING:
+    from mcpcore.registry.elicitation import ElicitationRefused
     from mcpcore.router import Connection, Responder
+    from mcpcore.transport.exchange import HttpRequestInfo
+    from mcpcore.transport.security import AccessToken
 
 __all__ = ["Context"]
 
 _log = logging.getLogger("mcpcore.context")
+
+T = TypeVar("T")
 
 _SEVERITY: Final = {level: rank for rank, level in enumerate(LOG_LEVELS)}
 _UNSET: Final[Any] = object()
@@ -88,6 +93,11 @@ class Context:
         return meta if type(meta) is dict else {}
 
     @property
+    def lifespan_state(self) -> Any:
+        """What the server's ``lifespan`` yielded (a database pool, say); ``None`` without one."""
+        return self.connection.server.lifespan_state
+
+    @property
     def protocol_version(self) -> str | None:
         """The version this request is served under (negotiated, or from the modern envelope)."""
         return self.envelope.protocol_version if self.envelope is not None else None
@@ -106,6 +116,25 @@ class Context:
     def modern(self) -> bool:
         """Served under the 2026-07-28 per-request envelope (no server-to-client requests)."""
         return self.envelope is not None and self.envelope.modern
+
+    @property
+    def access_token(self) -> AccessToken | None:
+        """The verified bearer token of the HTTP request that carried this one (None without auth)."""
+        http = self._http_request
+        return http.access_token if http is not None else None
+
+    @property
+    def http_headers(self) -> Mapping[str, str] | None:
+        """That HTTP request's headers, lower-case names (None on stdio): per-user decisions."""
+        http = self._http_request
+        return http.headers if http is not None else None
+
+    @property
+    def _http_request(self) -> HttpRequestInfo | None:
+        # The HTTP responders (legacy POST, modern POST) carry it; stdio's have none. Read by
+        # name so that importing mcpcore loads no HTTP module.
+        http: HttpRequestInfo | None = getattr(self.responder, "http_request", None)
+        return http
 
     @property
     def progress_token(self) -> int | str | None:
@@ -284,6 +313,7 @@ class Context:
         except RpcError as exc:
             raise ClientRequestError(method, exc) from None
 
+    @overload
     async def elicit(
         self,
         message: str,
@@ -292,12 +322,49 @@ class Context:
         key: str = "elicitation",
         state: Any = None,
         timeout: float | None = None,
-    ) -> dict[str, Any]:
-        """Ask the user to fill in a form; returns the ElicitResult (``action``, ``content``)."""
+    ) -> dict[str, Any]: ...
+
+    @overload
+    async def elicit(
+        self,
+        message: str,
+        requested_schema: type[T],
+        *,
+        key: str = "elicitation",
+        state: Any = None,
+        timeout: float | None = None,
+    ) -> T | ElicitationRefused: ...
+
+    async def elicit(
+        self,
+        message: str,
+        requested_schema: dict[str, Any] | type[Any],
+        *,
+        key: str = "elicitation",
+        state: Any = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Ask the user to fill in a form.
+
+        With a JSON Schema, returns the ElicitResult (``action``, ``content``).
+        With a type (a dataclass or a TypedDict of flat fields), the schema is
+        derived from it and the answer comes back typed: an instance when the
+        user accepted (content checked against the schema first; -32602 if it
+        does not match), else :class:`ElicitationRefused` saying whether they
+        declined or cancelled.
+        """
+        if isinstance(requested_schema, dict):
+            answers = await self.ask(
+                {key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout
+            )
+            return answers[key]
+        from mcpcore.registry.elicitation import typed_form  # deferred: it imports the schema deriver
+
+        form = typed_form(requested_schema)
         answers = await self.ask(
-            {key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout
+            {key: elicitation_request(message, form.schema)}, state=state, timeout=timeout
         )
-        return answers[key]  # type: ignore[no-any-return]
+        return form.read(answers[key])
 
     async def elicit_url(
         self,

@@ -8,20 +8,24 @@ number of connections at once.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, Literal
 
 from mcpcore import versions
 from mcpcore.context import Context
 from mcpcore.loop import LoopName
 from mcpcore.loop import run as run_loop
+from mcpcore.middleware import Middleware, Registered
+from mcpcore.registration import CacheScope, NotificationHandler, Registration
 from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
-from mcpcore.registry.prompts import Prompt, PromptRegistry
-from mcpcore.registry.resources import Resource, ResourceRegistry
+from mcpcore.registry.prompts import PromptRegistry
+from mcpcore.registry.resources import ResourceRegistry
 from mcpcore.registry.subscriptions import Subscriptions
 from mcpcore.registry.tasks import (
     DEFAULT_MAX_TASKS,
@@ -31,18 +35,23 @@ from mcpcore.registry.tasks import (
     Tasks,
     TaskStore,
 )
-from mcpcore.registry.tools import RunMode, TaskDetach, TaskSupport, Tool, ToolRegistry
+from mcpcore.registry.tools import ToolRegistry
 from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
 from mcpcore.session import META_SERVER_INFO
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
 
-__all__ = ["Server"]
+__all__ = ["Lifespan", "LifespanError", "NotificationHandler", "Server"]
 
 _log = logging.getLogger("mcpcore.server")
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-CacheScope = Literal["public", "private"]
+#: ``lifespan(server)``: an async context manager around serving; what it yields is ``ctx.lifespan_state``.
+Lifespan = Callable[["Server"], contextlib.AbstractAsyncContextManager[Any]]
+
+
+class LifespanError(RuntimeError):
+    """The server's lifespan failed to start; ``__cause__`` is what it raised."""
+
 
 #: Which members of ``Implementation`` (serverInfo) each version's schema defines.
 _INFO_FIELDS: dict[str, frozenset[str]] = {
@@ -54,7 +63,7 @@ _INFO_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
-class Server:
+class Server(Registration):
     """An MCP server: register tools with decorators, then ``run()``.
 
     Limits are explicit and configurable here: ``max_frame_bytes`` (one stdio
@@ -75,6 +84,12 @@ class Server:
     at once; ``task_ttl_ms`` is the TTL a task gets unless a 2025-11-25 client
     asks for one, capped at ``task_max_ttl_ms``; ``task_poll_interval_ms`` is
     the polling interval suggested to clients.
+
+    ``lifespan`` (``async with lifespan(server) as state``) runs around
+    serving: ``run()``, each built-in HTTP server process, the ASGI lifespan,
+    and an in-memory ``Client(server)`` when nothing else runs it; ``state``
+    is ``ctx.lifespan_state`` in every handler. ``middleware`` wraps requests
+    (see :meth:`middleware`).
     """
 
     def __init__(
@@ -102,6 +117,8 @@ class Server:
         task_ttl_ms: int | None = DEFAULT_TTL_MS,
         task_max_ttl_ms: int | None = DEFAULT_MAX_TTL_MS,
         task_poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
+        lifespan: Lifespan | None = None,
+        middleware: Iterable[Middleware] = (),
     ) -> None:
         info: dict[str, Any] = {"name": name, "version": version}
         for key, value in (
@@ -137,9 +154,10 @@ class Server:
         self.subscriptions = Subscriptions(self)
         self.capabilities: dict[str, Any] = {"logging": {}} if logging else {}
         self.connections: set[Connection] = set()
-        self.notification_handlers: dict[str, Callable[[dict[str, Any], Connection], None]] = {}
+        self.notification_handlers: dict[str, NotificationHandler] = {}
         subs = self.subscriptions
-        self.methods: dict[str, Method] = {
+        #: Every method as registered; :attr:`methods` is the same table behind the middleware.
+        self._registered: dict[str, Method] = {
             "initialize": Method(self._initialize, modern=False, needs_session=False),
             "ping": Method(_ping, modern=False, needs_session=False),
             "server/discover": Method(self._discover, legacy=False),
@@ -164,203 +182,35 @@ class Server:
         )
         self.tasks = Tasks(self, store, page_size=page_size)
         self.tools.task_hook = self.tasks.dispatch
-        self.methods.update(self.tasks.methods())
-
-    # ------------------------------------------------------------ registration
-
-    def tool(
-        self,
-        name: str | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        input_schema: dict[str, Any] | None = None,
-        output_schema: dict[str, Any] | None = None,
-        annotations: dict[str, Any] | None = None,
-        icons: list[dict[str, Any]] | None = None,
-        meta: dict[str, Any] | None = None,
-        run: RunMode | None = None,
-        timeout: float | None = None,
-        task_support: TaskSupport | None = None,
-        task_detach: TaskDetach = "start",
-    ) -> Callable[[F], F]:
-        """Register the decorated function as a tool and return it unchanged.
-
-        Schemas come from the type hints and docstring unless given. ``run``
-        says where the tool executes: ``"loop"`` (default for ``async def``;
-        a plain function with ``"loop"`` is called inline and must not block)
-        or ``"thread"`` (default for plain functions). ``timeout`` (seconds)
-        answers a call that runs longer with an ``isError`` result.
-        ``task_support`` (``"optional"``/``"required"``) lets calls run as
-        tasks; ``task_detach="manual"``: only once the tool awaits ``ctx.detach()``.
-        """
-
-        def register(fn: F) -> F:
-            self.add_tool(
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                input_schema=input_schema,
-                output_schema=output_schema,
-                annotations=annotations,
-                icons=icons,
-                meta=meta,
-                run=run,
-                timeout=timeout,
-                task_support=task_support,
-                task_detach=task_detach,
-            )
-            return fn
-
-        return register
-
-    def add_tool(self, fn: Callable[..., Any], **options: Any) -> Tool:
-        """Register ``fn`` as a tool (the non-decorator form of :meth:`tool`)."""
-        tool = self.tools.add(fn, **options)
-        if tool.task_support is not None:
-            self.tasks.enable()
-        return tool
-
-    def remove_tool(self, name: str) -> None:
-        """Unregister a tool; connected clients are told the list changed."""
-        self.tools.remove(name)
-
-    def resource(
-        self,
-        uri: str,
-        *,
-        name: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        mime_type: str | None = None,
-        size: int | None = None,
-        annotations: dict[str, Any] | None = None,
-        icons: list[dict[str, Any]] | None = None,
-        meta: dict[str, Any] | None = None,
-        ttl_ms: int | None = None,
-        cache_scope: CacheScope | None = None,
-        run: RunMode | None = None,
-        completions: dict[str, Callable[..., Any]] | None = None,
-    ) -> Callable[[F], F]:
-        """Register the decorated function as a resource (fixed URI) or template (RFC 6570 URI).
-
-        A template's variables are passed as keyword arguments. ``ttl_ms`` and
-        ``cache_scope`` override the server's cache hints for reads of this
-        resource; ``completions`` maps template variables to completers.
-        """
-
-        def register(fn: F) -> F:
-            self.add_resource(
-                fn,
-                uri,
-                name=name,
-                title=title,
-                description=description,
-                mime_type=mime_type,
-                size=size,
-                annotations=annotations,
-                icons=icons,
-                meta=meta,
-                ttl_ms=ttl_ms,
-                cache_scope=cache_scope,
-                run=run,
-            )
-            for argument, completer in (completions or {}).items():
-                self.add_completion(completer, argument=argument, resource=uri)
-            return fn
-
-        return register
-
-    def add_resource(self, fn: Callable[..., Any], uri: str, **options: Any) -> Resource:
-        """Register ``fn`` as a resource or template (the non-decorator form of :meth:`resource`)."""
-        return self.resources.add(fn, uri, **options)
-
-    def remove_resource(self, uri: str) -> None:
-        """Unregister a resource or template; connected clients are told the list changed."""
-        self.resources.remove(uri)
-
-    def prompt(
-        self,
-        name: str | None = None,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        arguments: list[dict[str, Any]] | None = None,
-        icons: list[dict[str, Any]] | None = None,
-        meta: dict[str, Any] | None = None,
-        run: RunMode | None = None,
-        completions: dict[str, Callable[..., Any]] | None = None,
-    ) -> Callable[[F], F]:
-        """Register the decorated function as a prompt; its parameters are the prompt's arguments.
-
-        ``completions`` maps argument names to completers (see :meth:`completion`).
-        """
-
-        def register(fn: F) -> F:
-            prompt = self.add_prompt(
-                fn,
-                name=name,
-                title=title,
-                description=description,
-                arguments=arguments,
-                icons=icons,
-                meta=meta,
-                run=run,
-            )
-            for argument, completer in (completions or {}).items():
-                self.add_completion(completer, argument=argument, prompt=prompt.name)
-            return fn
-
-        return register
-
-    def add_prompt(self, fn: Callable[..., Any], **options: Any) -> Prompt:
-        """Register ``fn`` as a prompt (the non-decorator form of :meth:`prompt`)."""
-        return self.prompts.add(fn, **options)
-
-    def remove_prompt(self, name: str) -> None:
-        """Unregister a prompt; connected clients are told the list changed."""
-        self.prompts.remove(name)
-
-    def completion(
-        self, *, argument: str, prompt: str | None = None, resource: str | None = None
-    ) -> Callable[[F], F]:
-        """Register the decorated function to complete one prompt argument or template variable.
-
-        It takes the partial value (and optionally the other arguments as a
-        dict) and returns candidate strings; sync completers run inline.
-        """
-
-        def register(fn: F) -> F:
-            self.add_completion(fn, argument=argument, prompt=prompt, resource=resource)
-            return fn
-
-        return register
-
-    def add_completion(
-        self, fn: Callable[..., Any], *, argument: str, prompt: str | None = None, resource: str | None = None
-    ) -> None:
-        """Register a completer (the non-decorator form of :meth:`completion`)."""
-        self.completions.add(fn, argument=argument, prompt=prompt, resource=resource)
-        self._declare("completions", {})
+        self._registered.update(self.tasks.methods())
+        self._middleware: list[Registered] = [Registered(entry) for entry in middleware]
+        #: The dispatch table connections read (updated in place when middleware or methods change).
+        self.methods: dict[str, Method] = {}
+        self._refresh_methods()
+        self._lifespan = lifespan
+        #: What the lifespan yielded, while it runs (``ctx.lifespan_state``).
+        self.lifespan_state: Any = None
+        self._lifespan_users = 0
+        self._lifespan_stack: contextlib.AsyncExitStack | None = None
+        self._lifespan_lock: asyncio.Lock | None = None
 
     # ----------------------------------------------------------- notifications
 
-    def _declare(self, capability: str, value: dict[str, Any]) -> None:
+    def declare(self, capability: str, value: dict[str, Any]) -> None:
         """Declare a capability (sticky: registries may empty, the methods keep answering)."""
         if capability not in self.capabilities:
             self.capabilities = {**self.capabilities, capability: value}
 
     def _tools_changed(self) -> None:
-        self._declare("tools", {"listChanged": True})
+        self.declare("tools", {"listChanged": True})
         self.subscriptions.list_changed("tools")
 
     def _resources_changed(self) -> None:
-        self._declare("resources", {"subscribe": True, "listChanged": True})
+        self.declare("resources", {"subscribe": True, "listChanged": True})
         self.subscriptions.list_changed("resources")
 
     def _prompts_changed(self) -> None:
-        self._declare("prompts", {"listChanged": True})
+        self.declare("prompts", {"listChanged": True})
         self.subscriptions.list_changed("prompts")
 
     def notify_list_changed(self, kind: Literal["tools", "prompts", "resources"]) -> None:
@@ -451,6 +301,41 @@ class Server:
         result["cacheScope"] = self.cache_scope
         return result
 
+    # --------------------------------------------------------------- lifespan
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run the lifespan around serving: entered once however many servers or clients nest.
+
+        Transports enter this; the first to do so starts the lifespan, the last
+        to leave shuts it down. A failed startup raises :class:`LifespanError`.
+        """
+        if self._lifespan is None:
+            yield
+            return
+        if self._lifespan_lock is None:
+            self._lifespan_lock = asyncio.Lock()
+        async with self._lifespan_lock:
+            if self._lifespan_users == 0:
+                stack = contextlib.AsyncExitStack()
+                try:
+                    self.lifespan_state = await stack.enter_async_context(self._lifespan(self))
+                except Exception as exc:
+                    raise LifespanError(f"the server's lifespan failed to start: {exc!r}") from exc
+                self._lifespan_stack = stack
+            self._lifespan_users += 1
+        try:
+            yield
+        finally:
+            async with self._lifespan_lock:
+                self._lifespan_users -= 1
+                if self._lifespan_users == 0 and self._lifespan_stack is not None:
+                    stack, self._lifespan_stack = self._lifespan_stack, None
+                    try:
+                        await stack.aclose()
+                    finally:
+                        self.lifespan_state = None
+
     # -------------------------------------------------------------------- run
 
     def run(
@@ -471,10 +356,14 @@ class Server:
         if transport not in ("stdio", "http"):
             raise ValueError(f"unknown transport {transport!r}")
         _configure_default_logging()
-        if transport == "http":
-            run_loop(self.serve_http(host, port, **http_options), loop=loop)
-        else:
-            run_loop(self.serve_stdio(), loop=loop)
+        try:
+            if transport == "http":
+                run_loop(self.serve_http(host, port, **http_options), loop=loop)
+            else:
+                run_loop(self.serve_stdio(), loop=loop)
+        except LifespanError as exc:
+            _log.error("%s", exc, exc_info=exc.__cause__)
+            raise SystemExit(1) from None
         _exit_past_stuck_workers()
 
     async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, **http_options: Any) -> None:
@@ -482,7 +371,9 @@ class Server:
         from mcpcore.transport.http import serve_http
         from mcpcore.transport.streamable import HttpOptions
 
-        await serve_http(self, host, port, options=HttpOptions(**http_options))
+        options = HttpOptions(**http_options)
+        async with self.running():
+            await serve_http(self, host, port, options=options)
 
     def asgi_app(self, **http_options: Any) -> Any:
         """This server as an ASGI 3 application (uvicorn, hypercorn, granian; mountable in Starlette).
@@ -498,7 +389,8 @@ class Server:
         """Serve this process's stdin/stdout as one MCP connection (for use inside a running loop)."""
         from mcpcore.transport.stdio import serve_stdio
 
-        await serve_stdio(self)
+        async with self.running():
+            await serve_stdio(self)
 
 
 def _ping(params: dict[str, Any], context: Context) -> dict[str, Any]:

@@ -6,6 +6,10 @@
         tools = await client.list_tools()          # every page, walked
         result = await client.call_tool("add", {"a": 1, "b": 2})
 
+The target may also be given positionally: a :class:`~mcpcore.Server`
+object (connected in process, no subprocess or socket: the way to unit-test
+a server), a URL (``"http://127.0.0.1:8000/mcp"``), or a command list.
+
 ``mode`` picks the era: ``"auto"`` (default) probes ``server/discover`` and
 falls back to ``initialize``; ``"legacy"`` and ``"modern"`` force one.
 Results are plain dicts, exactly as the server sent them; ``Client`` adds
@@ -17,10 +21,11 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mcpcore.client.auth import OAuth
 from mcpcore.client.http import HttpTransport
+from mcpcore.client.memory import MemoryTransport
 from mcpcore.client.session import (
     ClientSession,
     LogCallback,
@@ -31,9 +36,13 @@ from mcpcore.client.session import (
     ServerInfo,
     Subscription,
 )
+from mcpcore.client.sse import SseTransport, is_sse_url
 from mcpcore.client.stdio import StderrMode, StdioTransport
 from mcpcore.errors import LocalProtocolError, RemoteProtocolError, RpcError
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
+
+if TYPE_CHECKING:
+    from mcpcore.server import Server
 
 __all__ = ["Client", "PaginationError"]
 
@@ -59,6 +68,8 @@ class Client:
 
     def __init__(
         self,
+        target: Server | str | Sequence[str] | None = None,
+        /,
         *,
         mode: Mode = "auto",
         name: str = "mcpcore-client",
@@ -101,8 +112,71 @@ class Client:
             "cache": cache,
         }
         self.session: ClientSession | None = None
-        self.transport: StdioTransport | HttpTransport | None = None
+        self.transport: StdioTransport | HttpTransport | MemoryTransport | SseTransport | None = None
         self._connector: Callable[[], Awaitable[None]] | None = None
+        if target is not None:
+            self._connector = self._connector_for(target)
+
+    def _connector_for(self, target: Server | str | Sequence[str]) -> Callable[[], Awaitable[None]]:
+        """How ``async with`` connects to a positional target (see the module docstring)."""
+        from mcpcore.server import Server
+
+        if isinstance(target, Server):
+            server = target
+
+            async def in_memory() -> None:
+                await self.connect_memory(server)
+
+            return in_memory
+        if isinstance(target, str) and is_sse_url(target):
+            sse_url = target
+
+            async def over_sse() -> None:
+                await self.connect_sse(sse_url)
+
+            return over_sse
+        if isinstance(target, str):
+            if not target.startswith(("http://", "https://")):
+                raise ValueError(
+                    f"a string target must be an http(s) URL, not {target!r} (a command is a list)"
+                )
+            url = target
+
+            async def over_http() -> None:
+                await self.connect_http(url)
+
+            return over_http
+        if isinstance(target, Sequence) and target and all(isinstance(part, str) for part in target):
+            command = list(target)
+
+            async def over_stdio() -> None:
+                await self.connect_stdio(command)
+
+            return over_stdio
+        raise TypeError(f"Client target must be a Server, an http(s) URL or a command list, not {target!r}")
+
+    async def connect_sse(
+        self, url: str, *, headers: Mapping[str, str] | None = None, connect_timeout: float = 10.0
+    ) -> ServerInfo:
+        """Connect over the 2024-11-05 HTTP+SSE transport (``GET url``, then POSTs to its endpoint).
+
+        The transport predates the 2026-07-28 era, so ``mode="auto"`` means the handshake here.
+        """
+        transport = SseTransport(url, headers=headers, connect_timeout=connect_timeout)
+        try:
+            await transport.open()
+        except BaseException:
+            await transport.close()
+            raise
+        if self.mode == "auto":
+            self.mode = "legacy"
+        return await self._start(transport)
+
+    async def connect_memory(self, server: Server) -> ServerInfo:
+        """Connect to ``server`` in this process (its lifespan runs unless it already does)."""
+        transport = MemoryTransport(server)
+        await transport.open()
+        return await self._start(transport)
 
     # ----------------------------------------------------------- connecting
 
@@ -204,7 +278,9 @@ class Client:
         )
         return await self._start(transport)
 
-    async def _start(self, transport: StdioTransport | HttpTransport) -> ServerInfo:
+    async def _start(
+        self, transport: StdioTransport | HttpTransport | MemoryTransport | SseTransport
+    ) -> ServerInfo:
         """Attach a session to a connected transport and run the era detection chosen by ``mode``."""
         self.transport = transport
         session = ClientSession(transport, **self._session_options)
@@ -221,7 +297,7 @@ class Client:
     async def close(self) -> int | None:
         """End the connection (stdio: close stdin, then SIGTERM, then SIGKILL); return the exit status."""
         code = None
-        if isinstance(self.transport, HttpTransport):
+        if isinstance(self.transport, (HttpTransport, MemoryTransport, SseTransport)):
             await self.transport.close()
         elif self.transport is not None:
             code = await self.transport.close()

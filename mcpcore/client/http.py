@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from mcpcore import versions
+from mcpcore import jsonrpc, versions
 from mcpcore.client.auth import OAuth, OAuthError
 from mcpcore.client.http_pool import HttpPool, HttpResponse
 from mcpcore.errors import ConnectionClosedError
@@ -201,8 +201,9 @@ class HttpTransport:
         except orjson.JSONDecodeError:
             msg = None
         if self._modern(msg) and type(msg) is dict and msg.get("method") == "notifications/cancelled":
-            params = msg.get("params") or {}
-            response = self._open.pop(params.get("requestId"), None) if type(params) is dict else None
+            params = msg.get("params")
+            target = params.get("requestId") if type(params) is dict else None
+            response = self._open.pop(target, None) if jsonrpc.valid_id(target) else None
             if response is not None:
                 response.abort()  # 2026-07-28: closing the stream is the cancellation
             return
@@ -262,7 +263,8 @@ class HttpTransport:
         if field is not None and type(params.get(field)) is str:
             headers.append(("mcp-name", encode_value(params[field])))
         if method == "tools/call":
-            declared = self._tool_headers.get(params.get("name"))  # type: ignore[arg-type]
+            name = params.get("name")
+            declared = self._tool_headers.get(name) if type(name) is str else None
             arguments = params.get("arguments")
             for suffix, (path, _kind) in (declared or {}).items():
                 value: Any = arguments
@@ -310,7 +312,9 @@ class HttpTransport:
     async def _post_once(self, body: bytes, msg: Any, *, retried: bool, challenges: tuple[int, int]) -> None:
         """One POST; ``challenges`` counts the 401s and 403s this message already met."""
         method = msg.get("method") if type(msg) is dict and type(msg.get("method")) is str else None
-        request_id = msg.get("id") if _is_request(msg) else None
+        # mcpcore check sends deliberately broken messages through this transport: only an id that
+        # can be a request id (a string or an integer) is tracked for cancellation.
+        request_id = msg.get("id") if _is_request(msg) and jsonrpc.valid_id(msg.get("id")) else None
         modern = self._modern(msg)
         if not modern:
             await self._legacy_gate(method)

@@ -85,6 +85,17 @@ class CompletionRegistry:
             raise ValueError(f"{what} is already registered")
         by_argument[argument] = _Completer(fn, signature, names[0], names[1] if len(names) > 1 else None)
 
+    def entries(self) -> list[tuple[RefKey, dict[str, Any]]]:
+        """Every reference with its completers by argument (mounting copies them under new names)."""
+        return [(key, dict(by_argument)) for key, by_argument in self._completers.items()]
+
+    def swap(self, remove: Iterable[RefKey], add: Iterable[tuple[RefKey, dict[str, Any]]]) -> None:
+        """Drop the completers of ``remove`` and register ``add`` (from :meth:`entries`)."""
+        for key in remove:
+            self._completers.pop(key, None)
+        for key, by_argument in add:
+            self._completers.setdefault(key, {}).update(by_argument)
+
     def complete(self, params: dict[str, Any], context: Context) -> Any:
         """``completion/complete``: the result dict, or a coroutine producing it."""
         # Every member read here has its shape checked by mcpcore.inbound first.

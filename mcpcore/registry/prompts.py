@@ -16,8 +16,8 @@ Unknown prompts and missing required arguments are ``-32602``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import orjson
@@ -152,6 +152,16 @@ class PromptRegistry:
     def remove(self, name: str) -> None:
         """Unregister a prompt; ``KeyError`` if there is none by that name."""
         del self._prompts[name]
+        self._changed()
+
+    def swap(self, remove: Iterable[str], add: Mapping[str, Prompt]) -> None:
+        """Drop ``remove`` and register ``add`` (registered prompts under new names), as one change."""
+        for name in remove:
+            self._prompts.pop(name, None)
+        for name, prompt in add.items():
+            if name in self._prompts:
+                raise ValueError(f"a prompt named {name!r} is already registered")
+            self._prompts[name] = replace(prompt, name=name, definition={**prompt.definition, "name": name})
         self._changed()
 
     def _changed(self) -> None:

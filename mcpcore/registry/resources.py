@@ -17,8 +17,8 @@ Not found is answered with the code of the request's era: ``-32002`` up to
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 import orjson
@@ -191,6 +191,25 @@ class ResourceRegistry:
             del self._fixed[uri]
         else:
             del self._templates[uri]
+        self._changed()
+
+    def swap(self, remove: Iterable[str], add: Mapping[str, Resource]) -> None:
+        """Drop ``remove`` and register ``add`` (registered resources under new URIs), as one change."""
+        for uri in remove:
+            self._fixed.pop(uri, None)
+            self._templates.pop(uri, None)
+        for uri, resource in add.items():
+            if uri in self._fixed or uri in self._templates:
+                raise ValueError(f"a resource {uri!r} is already registered")
+            if resource.template is not None:
+                key = "uriTemplate"
+                moved = replace(resource, uri=uri, template=UriTemplate(uri))
+                self._templates[uri] = moved
+            else:
+                key = "uri"
+                moved = replace(resource, uri=uri)
+                self._fixed[uri] = moved
+            moved.definition = {**resource.definition, key: uri}
         self._changed()
 
     def _changed(self) -> None:

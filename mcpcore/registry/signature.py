@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_ori
 from mcpcore.content import Content, ToolResult
 from mcpcore.context import Context
 
-__all__ = ["ToolSignature", "derive_signature"]
+__all__ = ["ToolSignature", "derive_signature", "derive_type"]
 
 Converter = Callable[[Any], Any]
 
@@ -71,6 +71,17 @@ class ToolSignature:
         if self._converts_output:
             value = _to_json(value)
         return {"result": value} if self.wraps_output else value
+
+
+def derive_type(hint: Any) -> tuple[dict[str, Any], Converter | None]:
+    """The JSON Schema of values of ``hint`` and the JSON -> Python converter (``None``: none needed).
+
+    The same derivation as a tool's parameters (the input direction: a
+    dataclass field with a default is optional), for schemas a server sends
+    the client, such as a typed elicitation's ``requestedSchema``.
+    """
+    compiled = _TypeCompiler(output=False).compile(hint)
+    return compiled.schema, compiled.convert
 
 
 def derive_signature(

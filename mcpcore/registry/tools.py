@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 import orjson
@@ -241,6 +241,20 @@ class ToolRegistry:
     def remove(self, name: str) -> None:
         """Unregister a tool; ``KeyError`` if there is none by that name."""
         del self._tools[name]
+        self._changed()
+
+    def swap(self, remove: Iterable[str], add: Mapping[str, Tool]) -> None:
+        """Drop ``remove`` and register ``add`` (registered tools under new names), as one change.
+
+        Mounting uses it to keep another server's tools in step: clients see
+        one ``list_changed``, never a list with half a server in it.
+        """
+        for name in remove:
+            self._tools.pop(name, None)
+        for name, tool in add.items():
+            if name in self._tools:
+                raise ValueError(f"a tool named {name!r} is already registered")
+            self._tools[name] = replace(tool, name=name, definition={**tool.definition, "name": name})
         self._changed()
 
     def _changed(self) -> None:

@@ -20,6 +20,7 @@ sticky routing only stateless mode lets any worker serve any request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -27,7 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mcpcore.transport.streamable import Headers, HttpOptions, StreamableHTTP
+from mcpcore.server import LifespanError
+from mcpcore.transport.exchange import Headers
+from mcpcore.transport.options import HttpOptions
+from mcpcore.transport.streamable import StreamableHTTP
 from mcpcore.wire.http11 import Request
 
 if TYPE_CHECKING:
@@ -46,18 +50,56 @@ Send = Callable[[Message], Awaitable[None]]
 class _AsgiExchange:
     """Collects what the core writes; the app coroutine forwards it to the ASGI server in order."""
 
-    __slots__ = ("closed", "done", "messages", "on_close", "wake")
+    __slots__ = (
+        "aborted",
+        "closed",
+        "done",
+        "forwarder",
+        "messages",
+        "on_close",
+        "sending",
+        "unsent",
+        "wake",
+    )
 
     def __init__(self) -> None:
         self.closed = False
         self.done = False
         self.on_close: Callable[[], None] | None = None
         self.messages: deque[Message] = deque()
+        #: Body bytes queued here that the ASGI server has not taken yet (backpressure).
+        self.unsent = 0
         self.wake = asyncio.Event()
+        self.aborted = False
+        #: The forwarder is waiting in the ASGI server's ``send`` (the client is not taking bytes).
+        self.sending = False
+        #: The app coroutine forwarding this exchange (cancelled by :meth:`abort`).
+        self.forwarder: asyncio.Task[Any] | None = None
 
     def _push(self, message: Message) -> None:
         self.messages.append(message)
+        self.unsent += len(message.get("body", b""))
         self.wake.set()
+
+    def taken(self, message: Message) -> None:
+        """The forwarder handed ``message`` to the ASGI server."""
+        self.unsent -= len(message.get("body", b""))
+
+    def pending_bytes(self) -> int:
+        # Queued bytes only count against the client while the ASGI server is holding our send
+        # (its own backpressure); a burst the forwarder has not yet had a turn to pass on does not.
+        return self.unsent if self.sending else 0
+
+    def abort(self) -> None:
+        """Give up on a client that stopped reading: the app returns without finishing the response,
+        which makes the ASGI server drop the connection (even from inside a blocked ``send``)."""
+        self.aborted = True
+        self.messages.clear()
+        self.unsent = 0
+        self.client_gone()
+        forwarder = self.forwarder
+        if forwarder is not None and forwarder is not asyncio.current_task():
+            forwarder.cancel()
 
     def respond(self, status: int, headers: Headers, body: bytes) -> None:
         if self.closed:
@@ -113,12 +155,23 @@ class AsgiApp:
         # websocket and anything else: not ours; returning without a response closes it
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """The ASGI lifespan runs the server's own (``Server(lifespan=)``) once per worker process."""
+        running = contextlib.AsyncExitStack()
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    await running.enter_async_context(self.server.running())
+                except LifespanError as exc:
+                    _log.error("%s", exc, exc_info=exc.__cause__)
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.endpoint.close()
+                try:
+                    await self.endpoint.close()
+                finally:
+                    await running.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -157,7 +210,7 @@ class AsgiApp:
         )
         exchange = _AsgiExchange()
         try:
-            self.endpoint.handle(request, exchange, None)
+            self.endpoint.handle(request, exchange)
         except Exception:
             _log.exception("unhandled error serving %s %s", request.method, path)
             if not exchange.closed:
@@ -168,21 +221,31 @@ class AsgiApp:
         watcher: asyncio.Task[None] | None = None
         if not exchange.done:
             watcher = asyncio.get_running_loop().create_task(self._watch_disconnect(exchange, receive))
+            exchange.forwarder = asyncio.current_task()
         try:
             while True:
                 while exchange.messages:
                     message = exchange.messages.popleft()
+                    exchange.taken(message)
+                    exchange.sending = True
                     try:
                         await send(message)
                     except OSError:
                         exchange.client_gone()
                         return
+                    finally:
+                        exchange.sending = False
                 if exchange.done and not exchange.messages:
                     return
                 exchange.wake.clear()
                 if not exchange.messages and not exchange.done:
                     await exchange.wake.wait()
+        except asyncio.CancelledError:
+            if not exchange.aborted:
+                raise
+            _log.info("response aborted: the client stopped reading")
         finally:
+            exchange.forwarder = None
             if watcher is not None:
                 watcher.cancel()
             if not exchange.done:

@@ -4,12 +4,16 @@ Bytes only move here; :class:`~mcpcore.transport.streamable.StreamableHTTP`
 decides what they mean. Per TCP connection:
 
 * :class:`~mcpcore.wire.http11.RequestParser` frames requests; pipelined
-  requests wait in a short queue and are answered strictly in order (the
-  queue is bounded: past it, reading pauses);
+  requests wait in a bounded queue (``ServerLimits.max_pipelined``) and are
+  answered strictly in order by one loop (no recursion at any depth). Past
+  the bound reading pauses, and whatever one read brought beyond it stays in
+  the parser as raw bytes until there is room: no request is refused or lost;
 * a response is one ``transport.write`` (head and body joined); a stream
   (SSE) uses chunked transfer coding so the connection can be kept alive;
 * a malformed request gets its 4xx/5xx with a JSON-RPC error body and the
   connection is closed, the server keeps serving everyone else;
+* a client that half-closes (sends FIN) gets the answers to everything it
+  sent, then the connection closes (a FIN during an SSE stream is a disconnect);
 * slowloris guard: a request must arrive completely within
   ``request_timeout`` seconds of its first byte (else 408 and close); an idle
   keep-alive connection is closed after ``keepalive_timeout`` seconds. One
@@ -32,14 +36,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from mcpcore.transport.streamable import (
-    JSON_HEADERS,
-    SSE_HEADERS,
-    Headers,
-    HttpOptions,
-    ModernConnection,
-    StreamableHTTP,
-)
+from mcpcore.transport.exchange import JSON_HEADERS, SSE_HEADERS, Headers
+from mcpcore.transport.options import HttpOptions
+from mcpcore.transport.streamable import StreamableHTTP
 from mcpcore.wire.http11 import BadRequest, ExpectContinue, Request, RequestParser, status_line
 
 if TYPE_CHECKING:
@@ -53,7 +52,6 @@ _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CHUNKED: Final = b"transfer-encoding: chunked\r\n"
 _CLOSE: Final = b"connection: close\r\n"
 _END_CHUNKS: Final = b"0\r\n\r\n"
-_MAX_PIPELINED: Final = 32
 
 
 @dataclass(slots=True)
@@ -66,6 +64,9 @@ class ServerLimits:
     keepalive_timeout: float = 75.0
     #: Concurrent TCP connections; past it new ones are closed at once.
     max_connections: int = 10_000
+    #: Parsed pipelined requests queued per connection. Past it the connection stops reading and
+    #: any further requests one read brought wait in the parser as raw bytes: none is refused.
+    max_pipelined: int = 32
 
 
 def _head(status: int, headers: Headers, keep_alive: bool) -> bytes:
@@ -94,13 +95,14 @@ def _constant_head(status: int, headers: Headers, keep_alive: bool) -> bytes:
 class _Exchange:
     """One request's response on a TCP connection."""
 
-    __slots__ = ("chunked", "closed", "keep_alive", "on_close", "protocol")
+    __slots__ = ("chunked", "closed", "keep_alive", "on_close", "protocol", "streaming")
 
     def __init__(self, protocol: HttpProtocol, keep_alive: bool, chunked: bool) -> None:
         self.protocol = protocol
         self.keep_alive = keep_alive
         self.chunked = chunked
         self.closed = False
+        self.streaming = False
         self.on_close: Callable[[], None] | None = None
 
     def respond(self, status: int, headers: Headers, body: bytes) -> None:
@@ -122,6 +124,7 @@ class _Exchange:
         transport = self.protocol.transport
         if self.closed or transport is None:
             return
+        self.streaming = True
         parts = [status_line(status)]
         for name, value in headers:
             parts.append(b"%s: %s\r\n" % (name, value))
@@ -151,6 +154,17 @@ class _Exchange:
             transport.write(_END_CHUNKS)
         self.protocol.response_done(self)
 
+    def pending_bytes(self) -> int:
+        transport = self.protocol.transport
+        return 0 if transport is None else transport.get_write_buffer_size()
+
+    def abort(self) -> None:
+        transport = self.protocol.transport
+        if transport is not None:
+            transport.abort()  # connection_lost follows and reports the client gone
+        else:
+            self.client_gone()
+
     def client_gone(self) -> None:
         if self.closed:
             return
@@ -177,8 +191,14 @@ class HttpProtocol(asyncio.Protocol):
         )
         self.transport: asyncio.Transport | None = None
         self.current: _Exchange | None = None
-        self.queue: deque[Request] = deque()
-        self.modern: ModernConnection | None = None
+        #: Parsed requests waiting their turn (and a framing error, answered in its turn); bounded.
+        self.queue: deque[Request | BadRequest] = deque()
+        self.max_pipelined = owner.limits.max_pipelined
+        #: The parser may hold complete requests not yet queued (see :meth:`_parse`).
+        self.parser_backlog = False
+        self.draining = False
+        #: The client half-closed (``eof_received``): close once everything it sent is answered.
+        self.peer_done = False
         self.reading_paused = False
         self.writing_paused = False
         #: monotonic time when a partial request started arriving (None: none pending).
@@ -209,31 +229,84 @@ class HttpProtocol(asyncio.Protocol):
         current, self.current = self.current, None
         if current is not None:
             current.client_gone()
-        if self.modern is not None:
-            self.modern.close()
-            self.modern = None
 
     def data_received(self, data: bytes) -> None:
-        events = self.parser.feed(data)
+        self._parse(data)
+        self._drain()
+
+    def _parse(self, data: bytes) -> None:
+        """Queue what ``data`` completes, never more than the queue's room (the rest waits unparsed)."""
+        room = self.max_pipelined - len(self.queue)
+        events = self.parser.feed(data, room)
+        #: The parser may hold more complete requests than it returned: read no more until they are in.
+        self.parser_backlog = len(events) >= room
+        queue = self.queue
         for event in events:
-            if type(event) is Request:
-                if self.current is None and not self.queue:
-                    self._serve(event)
-                else:
-                    self.queue.append(event)
-                    if len(self.queue) >= _MAX_PIPELINED:
-                        self._pause_reading()
-            elif type(event) is ExpectContinue:
-                if self.current is None and self.transport is not None:
+            if isinstance(event, ExpectContinue):
+                if self.current is None and not queue and self.transport is not None:
                     self.transport.write(_CONTINUE)
             else:
-                assert type(event) is BadRequest
-                self._bad_request(event)
+                queue.append(event)
+        if len(queue) >= self.max_pipelined or self.parser_backlog:
+            self._pause_reading()
+
+    def _drain(self) -> None:
+        """Serve queued requests in order, each once the previous one's response is done.
+
+        A loop, not recursion: a response that completes inside ``_serve``
+        (the common, inline case) calls :meth:`response_done`, which comes back
+        here and returns at once; this loop then takes the next request. So
+        the pipeline may be any depth. Serving pauses while the transport's
+        write buffer is full (``pause_writing``) and resumes with it.
+        """
+        if self.draining:
+            return
+        self.draining = True
+        try:
+            queue = self.queue
+            while self.transport is not None and not self.writing_paused:
+                if self.parser_backlog and len(queue) <= self.max_pipelined // 2:
+                    self._parse(b"")
+                if self.current is not None or not queue:
+                    break
+                event = queue.popleft()
+                if isinstance(event, BadRequest):
+                    self._bad_request(event)  # in its turn: every request before it was answered
+                    return
+                self._serve(event)
+        finally:
+            self.draining = False
+        if self.current is None and not self.queue:
+            if self.peer_done and not self.parser_backlog and self.transport is not None:
+                self.transport.close()  # a half-closed client has had every answer
                 return
-        if self.parser.idle:
+            self.idle_since = time.monotonic()
+        if len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
+            self._resume_reading()
+        self._track_partial()
+
+    def _track_partial(self) -> None:
+        """Run the slowloris clock only while a partial request is all the connection waits for."""
+        if self.parser.idle or self.current is not None or self.queue or self.parser_backlog:
             self.partial_since = None
         elif self.partial_since is None:
             self.partial_since = time.monotonic()
+
+    def eof_received(self) -> bool | None:
+        """The client half-closed: it sent all it will. Answer what it sent, then close.
+
+        Returning True keeps our half open for the answers; with nothing left
+        to answer (or only a partial request, which can never complete) the
+        connection closes now. A FIN during an open SSE stream is how clients
+        close streams, so it ends the connection as a disconnect would.
+        """
+        self.peer_done = True
+        current = self.current
+        if current is not None and current.streaming:
+            return None  # a client leaving an SSE stream is gone (for 2026-07-28: cancellation)
+        if current is None and not self.queue and not self.parser_backlog:
+            return None
+        return True
 
     def pause_writing(self) -> None:
         self.writing_paused = True
@@ -241,7 +314,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writing_paused = False
-        self._resume_reading()
+        self._drain()  # serves what waited, and resumes reading only if the queue has room
 
     # ------------------------------------------------------------- requests
 
@@ -250,11 +323,8 @@ class HttpProtocol(asyncio.Protocol):
         keep_alive = request.keep_alive and not self.owner.closing
         exchange = _Exchange(self, keep_alive, chunked=request.http_version == "1.1")
         self.current = exchange
-        modern = self.modern
-        if modern is None:
-            modern = self.modern = ModernConnection(self.endpoint.server)
         try:
-            self.endpoint.handle(request, exchange, modern)
+            self.endpoint.handle(request, exchange)
         except Exception:
             _log.exception("unhandled error serving %s %s", request.method, request.path)
             if not exchange.closed:
@@ -275,14 +345,10 @@ class HttpProtocol(asyncio.Protocol):
         if transport is None:
             return
         if not exchange.keep_alive:
+            self.queue.clear()
             transport.close()
             return
-        if self.queue:
-            self._serve(self.queue.popleft())
-            if len(self.queue) < _MAX_PIPELINED // 2:
-                self._resume_reading()
-        else:
-            self.idle_since = time.monotonic()
+        self._drain()
 
     def _bad_request(self, event: BadRequest) -> None:
         body = orjson.dumps(

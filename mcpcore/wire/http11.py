@@ -156,17 +156,29 @@ class RequestParser:
         """A :class:`BadRequest` was produced; nothing more will be parsed."""
         return self._state == _DEAD
 
-    def feed(self, data: bytes) -> list[Request | BadRequest | ExpectContinue]:
-        """Take the next bytes from the client; return the events they complete."""
+    def feed(self, data: bytes, limit: int | None = None) -> list[Request | BadRequest | ExpectContinue]:
+        """Take the next bytes from the client; return the events they complete.
+
+        With ``limit``, at most that many events are returned and the bytes
+        after them stay buffered, unparsed: ``feed(b"", limit)`` parses on.
+        This is how a server bounds its queue of pipelined requests without
+        refusing any: what it cannot queue yet waits here as raw bytes (at
+        most what one read brought), and the server stops reading meanwhile.
+        """
         if self._state == _DEAD:
             return []
         events: list[Request | BadRequest | ExpectContinue] = []
+        if limit is not None and limit <= 0:
+            self._buffer += data
+            return events
+        cap = -1 if limit is None else limit
         try:
             if self._state == _HEAD and not self._buffer:
-                data = self._whole_requests(data, events)
+                data = self._whole_requests(data, events, cap)
             if data:
                 self._buffer += data
-                while self._step(events):
+            if self._buffer:
+                while len(events) != cap and self._step(events):
                     pass
         except _Malformed as exc:
             self._state = _DEAD
@@ -174,13 +186,15 @@ class RequestParser:
             events.append(BadRequest(exc.status, exc.reason))
         return events
 
-    def _whole_requests(self, data: bytes, events: list[Request | BadRequest | ExpectContinue]) -> bytes:
+    def _whole_requests(
+        self, data: bytes, events: list[Request | BadRequest | ExpectContinue], cap: int
+    ) -> bytes:
         """The common case, straight from ``data`` with no buffer copies: whole heads and whole
-        ``Content-Length`` bodies. Returns what is left (a partial request, or one that needs the
-        state machine: chunked, ``Expect``), for the buffered path."""
+        ``Content-Length`` bodies. Returns what is left (a partial request, one that needs the
+        state machine: chunked, ``Expect``, or any past ``cap`` events), for the buffered path."""
         position = 0
         size = len(data)
-        while position < size:
+        while position < size and len(events) != cap:
             end = data.find(b"\r\n\r\n", position)
             if end < 0 or end + 4 - position > self.max_head_bytes:
                 break  # partial (or oversized) head: the buffered path waits or refuses

@@ -20,7 +20,6 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -62,9 +61,15 @@ class _Rewriting:
     def end(self) -> None:
         self._inner.end()
 
+    def pending_bytes(self) -> int:
+        return self._inner.pending_bytes()
+
+    def abort(self) -> None:
+        self._inner.abort()
+
 
 class BrokenEndpoint(StreamableHTTP):
-    def handle(self, request: Request, exchange: Exchange, modern_connection: Any = None) -> None:
+    def handle(self, request: Request, exchange: Exchange) -> None:
         headers = {k: v for k, v in request.headers.items() if k != "origin"}  # no Origin check
         legacy = "mcp-method" not in headers
         with_session = "mcp-session-id" in headers
@@ -77,7 +82,7 @@ class BrokenEndpoint(StreamableHTTP):
             return status
 
         request = dataclasses.replace(request, headers=headers)
-        super().handle(request, _Rewriting(exchange, rewrite), modern_connection)  # type: ignore[arg-type]
+        super().handle(request, _Rewriting(exchange, rewrite))  # type: ignore[arg-type]
 
 
 async def main(port: int) -> None:

@@ -1,0 +1,372 @@
+"""Registration: the decorators that put tools, resources, prompts and methods on a :class:`Server`.
+
+Split from :mod:`mcpcore.server` along the seam between *declaring* what a
+server offers (this file: one decorator per kind, each usable bare or with
+options, each refusing a misuse at import time with the fix in its message)
+and *serving* it (``server.py``: identity, capabilities, connections,
+lifespan, run). :class:`Registration` is a mixin that ``Server`` inherits; it
+owns no state of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+
+from mcpcore.middleware import Middleware, Registered, wrap
+from mcpcore.registry.completion import CompletionRegistry
+from mcpcore.registry.prompts import Prompt, PromptRegistry
+from mcpcore.registry.resources import Resource, ResourceRegistry
+from mcpcore.registry.tasks import Tasks
+from mcpcore.registry.tools import RunMode, TaskDetach, TaskSupport, Tool, ToolRegistry
+from mcpcore.router import Connection, Method
+
+if TYPE_CHECKING:
+    from mcpcore.mount import Mount
+    from mcpcore.server import Server
+
+__all__ = ["NotificationHandler", "Registration"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+CacheScope = Literal["public", "private"]
+#: A notification handler: ``(params, connection)``; its return value is ignored.
+NotificationHandler = Callable[[dict[str, Any], Connection], Any]
+
+
+class Registration:
+    """The registering half of :class:`~mcpcore.Server` (see the module docstring)."""
+
+    tools: ToolRegistry
+    resources: ResourceRegistry
+    prompts: PromptRegistry
+    completions: CompletionRegistry
+    tasks: Tasks
+    methods: dict[str, Method]
+    notification_handlers: dict[str, NotificationHandler]
+    _registered: dict[str, Method]
+    _middleware: list[Registered]
+
+    def declare(self, capability: str, value: dict[str, Any]) -> None:
+        """Declare a server capability (``Server`` implements it)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ registration
+
+    @overload
+    def tool(self, name: F, /) -> F: ...
+
+    @overload
+    def tool(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        input_schema: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
+        annotations: dict[str, Any] | None = None,
+        icons: list[dict[str, Any]] | None = None,
+        meta: dict[str, Any] | None = None,
+        run: RunMode | None = None,
+        timeout: float | None = None,
+        task_support: TaskSupport | None = None,
+        task_detach: TaskDetach = "start",
+    ) -> Callable[[F], F]: ...
+
+    def tool(self, name: Any = None, **options: Any) -> Any:
+        """Register the decorated function as a tool and return it unchanged.
+
+        Use it bare (``@server.tool``) or with options (``@server.tool("name", timeout=5)``).
+        Schemas come from the type hints and docstring unless given. ``run``
+        says where the tool executes: ``"loop"`` (default for ``async def``;
+        a plain function with ``"loop"`` is called inline and must not block)
+        or ``"thread"`` (default for plain functions). ``timeout`` (seconds)
+        answers a call that runs longer with an ``isError`` result.
+        ``task_support`` (``"optional"``/``"required"``) lets calls run as
+        tasks; ``task_detach="manual"``: only once the tool awaits ``ctx.detach()``.
+        """
+        return _decorator(self.add_tool, "tool", name, options)
+
+    def add_tool(self, fn: Callable[..., Any], **options: Any) -> Tool:
+        """Register ``fn`` as a tool (the non-decorator form of :meth:`tool`)."""
+        tool = self.tools.add(fn, **options)
+        if tool.task_support is not None:
+            self.tasks.enable()
+        return tool
+
+    def remove_tool(self, name: str) -> None:
+        """Unregister a tool; connected clients are told the list changed."""
+        self.tools.remove(name)
+
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        size: int | None = None,
+        annotations: dict[str, Any] | None = None,
+        icons: list[dict[str, Any]] | None = None,
+        meta: dict[str, Any] | None = None,
+        ttl_ms: int | None = None,
+        cache_scope: CacheScope | None = None,
+        run: RunMode | None = None,
+        completions: dict[str, Callable[..., Any]] | None = None,
+    ) -> Callable[[F], F]:
+        """Register the decorated function as a resource (fixed URI) or template (RFC 6570 URI).
+
+        A resource needs its URI: ``@server.resource("file:///notes/{name}")``.
+        A template's variables are passed as keyword arguments. ``ttl_ms`` and
+        ``cache_scope`` override the server's cache hints for reads of this
+        resource; ``completions`` maps template variables to completers.
+        """
+        if type(uri) is not str:
+            raise TypeError(
+                '@server.resource needs the resource\'s URI: write @server.resource("scheme://path"), '
+                "not a bare @server.resource"
+            )
+
+        def register(fn: F) -> F:
+            _require_callable(fn, "resource")
+            self.add_resource(
+                fn,
+                uri,
+                name=name,
+                title=title,
+                description=description,
+                mime_type=mime_type,
+                size=size,
+                annotations=annotations,
+                icons=icons,
+                meta=meta,
+                ttl_ms=ttl_ms,
+                cache_scope=cache_scope,
+                run=run,
+            )
+            for argument, completer in (completions or {}).items():
+                self.add_completion(completer, argument=argument, resource=uri)
+            return fn
+
+        return register
+
+    def add_resource(self, fn: Callable[..., Any], uri: str, **options: Any) -> Resource:
+        """Register ``fn`` as a resource or template (the non-decorator form of :meth:`resource`)."""
+        return self.resources.add(fn, uri, **options)
+
+    def remove_resource(self, uri: str) -> None:
+        """Unregister a resource or template; connected clients are told the list changed."""
+        self.resources.remove(uri)
+
+    @overload
+    def prompt(self, name: F, /) -> F: ...
+
+    @overload
+    def prompt(
+        self,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        arguments: list[dict[str, Any]] | None = None,
+        icons: list[dict[str, Any]] | None = None,
+        meta: dict[str, Any] | None = None,
+        run: RunMode | None = None,
+        completions: dict[str, Callable[..., Any]] | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def prompt(self, name: Any = None, **options: Any) -> Any:
+        """Register the decorated function as a prompt; its parameters are the prompt's arguments.
+
+        Use it bare (``@server.prompt``) or with options. ``completions`` maps
+        argument names to completers (see :meth:`completion`).
+        """
+        completions: dict[str, Callable[..., Any]] = options.pop("completions", None) or {}
+
+        def add(fn: Callable[..., Any], **add_options: Any) -> Prompt:
+            prompt = self.add_prompt(fn, **add_options)
+            for argument, completer in completions.items():
+                self.add_completion(completer, argument=argument, prompt=prompt.name)
+            return prompt
+
+        return _decorator(add, "prompt", name, options)
+
+    def add_prompt(self, fn: Callable[..., Any], **options: Any) -> Prompt:
+        """Register ``fn`` as a prompt (the non-decorator form of :meth:`prompt`)."""
+        return self.prompts.add(fn, **options)
+
+    def remove_prompt(self, name: str) -> None:
+        """Unregister a prompt; connected clients are told the list changed."""
+        self.prompts.remove(name)
+
+    def completion(
+        self,
+        fn: Callable[..., Any] | None = None,
+        /,
+        *,
+        argument: str | None = None,
+        prompt: str | None = None,
+        resource: str | None = None,
+    ) -> Callable[[F], F]:
+        """Register the decorated function to complete one prompt argument or template variable.
+
+        It takes the partial value (and optionally the other arguments as a
+        dict) and returns candidate strings; sync completers run inline. Say
+        what it completes: ``@server.completion(argument="city", prompt="weather")``.
+        """
+        if fn is not None or argument is None:
+            raise TypeError(
+                "@server.completion needs to know what it completes: write "
+                '@server.completion(argument="name", prompt="prompt-name") or '
+                '@server.completion(argument="var", resource="scheme://{var}")'
+            )
+
+        def register(fn: F) -> F:
+            _require_callable(fn, "completion")
+            self.add_completion(fn, argument=argument, prompt=prompt, resource=resource)
+            return fn
+
+        return register
+
+    def add_completion(
+        self, fn: Callable[..., Any], *, argument: str, prompt: str | None = None, resource: str | None = None
+    ) -> None:
+        """Register a completer (the non-decorator form of :meth:`completion`)."""
+        self.completions.add(fn, argument=argument, prompt=prompt, resource=resource)
+        self.declare("completions", {})
+
+    # ------------------------------------------------------------ composition
+
+    def mount(self, other: Server, prefix: str) -> Mount:
+        """Expose ``other``'s tools, prompts, resources and completers here under ``prefix``.
+
+        Tools and prompts become ``prefix_name``, resource URIs
+        ``scheme://prefix/rest``. The mount follows ``other``'s later changes,
+        and this server's clients are told when its lists change.
+        """
+        from mcpcore.mount import Mount
+
+        mount = Mount(self, other, prefix)  # type: ignore[arg-type]  # self is a Server
+        mount.sync()
+        return mount
+
+    # ------------------------------------------------- methods and middleware
+
+    def method(
+        self,
+        name: str,
+        *,
+        capability: str | None = None,
+        legacy: bool = True,
+        modern: bool = True,
+        needs_session: bool = True,
+    ) -> Callable[[F], F]:
+        """Register the decorated ``handler(params, ctx)`` for a request method of your own.
+
+        It returns the result object (or a coroutine producing it) and raises
+        :class:`~mcpcore.errors.RpcError` to answer an error. ``capability``:
+        the method exists only while that server capability is declared;
+        ``legacy``/``modern``: the eras it is served in; ``needs_session``: a
+        legacy request needs ``initialize`` first. Registering a built-in
+        method's name replaces it.
+        """
+        if not isinstance(name, str):
+            raise TypeError('@server.method needs the method\'s name: write @server.method("vendor/thing")')
+
+        def register(fn: F) -> F:
+            _require_callable(fn, "method")
+            spec = Method(
+                fn, capability=capability, legacy=legacy, modern=modern, needs_session=needs_session
+            )
+            self._registered[name] = spec
+            self._refresh_methods()
+            return fn
+
+        return register
+
+    def notification(self, name: str) -> Callable[[F], F]:
+        """Register the decorated ``handler(params, connection)`` for a notification from clients.
+
+        Its params are checked by the inbound contract first (a notification
+        the contract knows, with bad params, never reaches it); anything it
+        raises is logged, and the connection goes on.
+        """
+        if not isinstance(name, str):
+            raise TypeError('@server.notification needs a name: write @server.notification("vendor/event")')
+
+        def register(fn: F) -> F:
+            _require_callable(fn, "notification")
+            self.notification_handlers[name] = fn
+            return fn
+
+        return register
+
+    @overload
+    def middleware(self, fn: Middleware, /) -> Middleware: ...
+
+    @overload
+    def middleware(
+        self, fn: None = None, /, *, methods: Iterable[str]
+    ) -> Callable[[Middleware], Middleware]: ...
+
+    def middleware(self, fn: Middleware | None = None, /, *, methods: Iterable[str] | None = None) -> Any:
+        """Wrap requests in ``async def mw(ctx, call_next)`` (see :mod:`mcpcore.middleware`).
+
+        Bare, it wraps every request; ``@server.middleware(methods=["tools/call"])``
+        only those methods. The first registered is the outermost. Also
+        ``Server(middleware=[...])``, and as a call: ``server.middleware(RateLimit(10))``.
+        """
+        chosen = frozenset(methods) if methods is not None else None
+        if chosen is not None and not all(isinstance(method, str) for method in chosen):
+            raise TypeError("@server.middleware(methods=...) takes method names as strings")
+
+        def register(middleware: Middleware) -> Middleware:
+            _require_callable(middleware, "middleware")
+            self._middleware.append(Registered(middleware, chosen))
+            self._refresh_methods()
+            return middleware
+
+        if fn is not None:
+            return register(fn)
+        return register
+
+    def _refresh_methods(self) -> None:
+        """Rebuild the dispatch table in place (connections hold a reference to it)."""
+        table = {
+            name: replace(spec, handler=wrap(spec.handler, name, self._middleware))
+            for name, spec in self._registered.items()
+        }
+        self.methods.clear()
+        self.methods.update(table)
+
+
+def _require_callable(fn: object, what: str) -> None:
+    if not callable(fn):
+        raise TypeError(f"@server.{what} decorates a function, not {type(fn).__name__} {fn!r}")
+
+
+def _decorator(add: Callable[..., Any], what: str, name: Any, options: dict[str, Any]) -> Any:
+    """The two spellings of a registering decorator: ``@server.tool`` and ``@server.tool(...)``.
+
+    Bare, Python passes the function itself as ``name``: it is registered at
+    once under its own name. Otherwise ``name`` must be a string or None and
+    the function comes next. Anything else is a mistake caught at import time.
+    """
+    if callable(name) and not isinstance(name, str):
+        if options:
+            raise TypeError(
+                f"@server.{what}(fn, ...) is not a form: put @server.{what}(...) above the function"
+            )
+        add(name)
+        return name
+    if name is not None and type(name) is not str:
+        raise TypeError(f"@server.{what} takes the {what}'s name as a string, not {type(name).__name__}")
+
+    def register(fn: F) -> F:
+        _require_callable(fn, what)
+        add(fn, name=name, **options)
+        return fn
+
+    return register

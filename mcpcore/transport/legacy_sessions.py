@@ -1,0 +1,267 @@
+"""Legacy Streamable HTTP sessions (``Mcp-Session-Id``) and the table that holds them.
+
+Contract:
+
+* a :class:`LegacyHttpSession` is one router connection plus its standalone
+  GET stream; messages that belong to no request wait for that stream in a
+  bounded backlog (oldest dropped first);
+* a session is bound to the principal that created it (the bearer token's
+  client and subject, when auth is on): naming it with another principal's
+  token, for a POST, GET, DELETE or a ``Last-Event-ID`` resumption, is 404,
+  exactly as for a session that does not exist;
+* the :class:`SessionTable` is bounded (``max_sessions``, and with auth
+  ``max_sessions_per_principal``): at a bound a new session evicts the least
+  recently used idle one, and only when none is idle is it refused. So
+  unauthenticated ``initialize`` floods cannot lock real clients out, and
+  with auth one principal cannot take the table;
+* idle sessions end after ``session_idle_timeout`` (one reaper timer per table).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import OrderedDict, deque
+from typing import TYPE_CHECKING
+
+from mcpcore import versions
+from mcpcore.errors import INVALID_REQUEST
+from mcpcore.session import Envelope, Phase
+from mcpcore.transport.exchange import Exchange, reject
+from mcpcore.transport.legacy_posts import RESUMABLE
+from mcpcore.transport.sse_stream import SseStream
+from mcpcore.wire import sse
+
+if TYPE_CHECKING:
+    from mcpcore.transport.streamable import StreamableHTTP
+
+__all__ = ["LEGACY_HEADER_VERSIONS", "LegacyHttpSession", "SessionTable"]
+
+_log = logging.getLogger("mcpcore.http")
+
+LEGACY_HEADER_VERSIONS = frozenset(versions.LEGACY_VERSIONS)
+
+
+class LegacyHttpSession:
+    """One ``Mcp-Session-Id``: a router connection plus its standalone GET stream."""
+
+    def __init__(self, endpoint: StreamableHTTP, session_id: str, principal: str | None = None) -> None:
+        self.endpoint = endpoint
+        self.session_id = session_id
+        #: Who created it (see :func:`~mcpcore.transport.exchange.principal_of`); None without auth.
+        self.principal = principal
+        # The connection's own sink carries only what belongs to no request: the standalone stream.
+        self.connection = endpoint.server.connect(self)
+        self.standalone: SseStream | None = None
+        #: Messages waiting for a GET stream: bounded in count and in bytes (oldest dropped first).
+        self.pending: deque[bytes] = deque()
+        self.pending_size = 0
+        self.open_posts = 0
+        self.last_used = time.monotonic()
+        self.terminated = False
+
+    @classmethod
+    def stateless(
+        cls, endpoint: StreamableHTTP, version: str | None, *, initialized: bool
+    ) -> LegacyHttpSession:
+        """A throwaway session for one POST: no id, and (unless this is ``initialize``) already set up."""
+        session = cls(endpoint, "")
+        if initialized:
+            legacy = session.connection.session
+            chosen = version if version in LEGACY_HEADER_VERSIONS else versions.LATEST_LEGACY
+            legacy.envelope = Envelope(chosen, {}, None, modern=False)
+            legacy.phase = Phase.READY
+        return session
+
+    def end_stateless(self) -> None:
+        self.endpoint.server.disconnect(self.connection)
+
+    @property
+    def idle(self) -> bool:
+        """No POST open and no handler running (the reaper may end it)."""
+        return self.open_posts == 0 and self.connection.in_flight == 0
+
+    @property
+    def evictable(self) -> bool:
+        """Idle and nobody listening on its GET stream: ending it costs its client nothing in flight."""
+        return self.idle and (self.standalone is None or self.standalone.closed)
+
+    def touch(self) -> None:
+        self.last_used = time.monotonic()
+
+    def write(self, frame: bytes) -> None:
+        """The session connection's sink (:class:`~mcpcore.router.Sink`): messages of no request."""
+        self.send_standalone(frame)
+
+    def send_standalone(self, frame: bytes) -> None:
+        stream = self.standalone
+        if stream is not None and not stream.closed:
+            stream.send_frame(frame)
+            return
+        if self.session_id == "":
+            _log.debug("stateless session: dropped a message with no stream to carry it")
+            return
+        pending = self.pending
+        pending.append(frame)
+        self.pending_size += len(frame)
+        options = self.endpoint.options
+        while len(pending) > options.max_pending_messages or (
+            self.pending_size > options.max_stream_buffer_bytes and len(pending) > 1
+        ):
+            self.pending_size -= len(pending.popleft())
+            _log.info("session message backlog full (no GET stream reading): dropped the oldest message")
+
+    def open_standalone(self, exchange: Exchange) -> None:
+        if self.standalone is not None and not self.standalone.closed:
+            reject(exchange, 409, INVALID_REQUEST, "Conflict: this session already has a GET stream open")
+            return
+        stream = SseStream(exchange, self.endpoint.options, self.stream_id("get"))
+        self.standalone = stream
+        stream.open([(b"mcp-session-id", self.session_id.encode())])
+        while self.pending and not stream.closed:
+            frame = self.pending.popleft()
+            self.pending_size -= len(frame)
+            stream.send_frame(frame)
+
+    def stream_id(self, kind: str) -> str | None:
+        """A new resumable stream's id: the session id, the kind, a random part (None: no store).
+
+        Starting with the whole session id binds the stream, and so its
+        ``Last-Event-ID`` replay, to this session.
+        """
+        if self.endpoint.options.event_store is None:
+            return None
+        return f"{self.session_id}{kind}{secrets.token_hex(6)}"
+
+    def resume(self, last_event_id: str, exchange: Exchange) -> None:
+        store = self.endpoint.options.event_store
+        assert store is not None
+        found = store.replay_after(last_event_id)
+        if found is None or not found[0].startswith(self.session_id):
+            reject(exchange, 404, INVALID_REQUEST, "Unknown Last-Event-ID")
+            return
+        stream_id, events = found
+        stream = SseStream(exchange, self.endpoint.options, stream_id)
+        stream.open([(b"mcp-session-id", self.session_id.encode())], prime=False)
+        for event_id, message in events:
+            stream.send_raw(sse.encode_event(message.rstrip(b"\n"), event_id=event_id, event="message"))
+        resumed = RESUMABLE.get(stream_id)
+        if resumed is not None and not resumed.finished:
+            resumed.reattach(stream)  # the POST's handler is still running: its stream continues here
+        elif stream_id[len(self.session_id) :].startswith("get"):
+            if self.standalone is None or self.standalone.closed:
+                self.standalone = stream
+        else:
+            stream.close()
+
+    def terminate(self) -> None:
+        self.terminated = True
+        if self.standalone is not None:
+            self.standalone.close()
+        asyncio.get_running_loop().create_task(self.shutdown(0.0))
+
+    async def shutdown(self, grace: float) -> None:
+        if self.standalone is not None:
+            self.standalone.close()
+        await self.connection.shutdown(grace)
+        self.endpoint.server.disconnect(self.connection)
+
+
+class SessionTable:
+    """The endpoint's legacy sessions: lookup bound to a principal, LRU eviction, idle reaping."""
+
+    def __init__(self, endpoint: StreamableHTTP) -> None:
+        self.endpoint = endpoint
+        #: Least recently used first (a lookup moves a session to the end).
+        self.sessions: OrderedDict[str, LegacyHttpSession] = OrderedDict()
+        self._per_principal: dict[str, int] = {}
+        self._reaper: asyncio.TimerHandle | None = None
+        self._closing = False
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def __contains__(self, session_id: object) -> bool:
+        return session_id in self.sessions
+
+    def __getitem__(self, session_id: str) -> LegacyHttpSession:
+        return self.sessions[session_id]
+
+    def get(self, session_id: str, principal: str | None) -> LegacyHttpSession | None:
+        """The session, if it exists and belongs to ``principal`` (else None: the caller answers 404)."""
+        session = self.sessions.get(session_id)
+        if session is None or session.principal != principal:
+            return None
+        session.touch()
+        self.sessions.move_to_end(session_id)
+        return session
+
+    def open(self, principal: str | None) -> LegacyHttpSession | None:
+        """A new session for ``principal``, evicting to make room; None when every candidate is busy."""
+        options = self.endpoint.options
+        if (
+            principal is not None
+            and self._per_principal.get(principal, 0) >= options.max_sessions_per_principal
+        ) and not self._evict(principal):
+            _log.info(
+                "session refused: the principal holds %d busy sessions",
+                options.max_sessions_per_principal,
+            )
+            return None
+        if len(self.sessions) >= options.max_sessions and not self._evict(None):
+            _log.info("session refused: all %d sessions are busy", options.max_sessions)
+            return None
+        session = LegacyHttpSession(self.endpoint, secrets.token_urlsafe(24), principal)
+        self.sessions[session.session_id] = session
+        if principal is not None:
+            self._per_principal[principal] = self._per_principal.get(principal, 0) + 1
+        self._schedule_reaper()
+        return session
+
+    def _evict(self, principal: str | None) -> bool:
+        """End the least recently used evictable session (of ``principal``, if given)."""
+        for session in self.sessions.values():
+            if (principal is None or session.principal == principal) and session.evictable:
+                _log.info("session table full: evicted the least recently used idle session")
+                self.end(session)
+                return True
+        return False
+
+    def end(self, session: LegacyHttpSession) -> None:
+        """Terminate a session: later requests naming it get 404."""
+        if self.sessions.pop(session.session_id, None) is not None and session.principal is not None:
+            left = self._per_principal[session.principal] - 1
+            if left:
+                self._per_principal[session.principal] = left
+            else:
+                del self._per_principal[session.principal]
+        session.terminate()
+
+    def _schedule_reaper(self) -> None:
+        if self._reaper is None and not self._closing:
+            interval = max(1.0, min(60.0, self.endpoint.options.session_idle_timeout / 4))
+            self._reaper = asyncio.get_running_loop().call_later(interval, self._reap)
+
+    def _reap(self) -> None:
+        self._reaper = None
+        timeout = self.endpoint.options.session_idle_timeout
+        deadline = time.monotonic() - timeout
+        for session in list(self.sessions.values()):
+            if session.last_used < deadline and session.idle:
+                _log.info("session expired after %.0f s idle", timeout)
+                self.end(session)
+        if self.sessions:
+            self._schedule_reaper()
+
+    async def close(self, grace: float) -> None:
+        """End every session (server shutdown)."""
+        self._closing = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            self._reaper = None
+        sessions = list(self.sessions.values())
+        self.sessions.clear()
+        self._per_principal.clear()
+        await asyncio.gather(*(session.shutdown(grace) for session in sessions), return_exceptions=True)
