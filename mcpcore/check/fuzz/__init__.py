@@ -88,9 +88,9 @@ def _by_mutation(findings: list[Finding]) -> str:
 
 
 def _run_notes(run: FuzzRun, seed: int) -> str:
-    notes = f" (versions {', '.join(run.versions)}; seed {seed}; {run.restarts} restart(s)"
+    notes = f" ({' '.join(run.versions)}; seed {seed}; {run.restarts} restarts"
     if run.unsent:
-        notes += f"; {run.unsent} 2026-07-28 case(s) not postable over HTTP"
+        notes += f"; {run.unsent} HTTP cancels unsent"  # 2026-07-28: closing the stream is cancelling
     if run.skipped:
         notes += "; " + "; ".join(run.skipped)
     return notes + ")"
