@@ -243,8 +243,8 @@ def cases_for(templates: list[Template], count: int, seed: int, *, first_index: 
             still.append((template, steps))
             description, message, raw = step
             index = first_index + len(out)
-            if template.is_request and "id" in message and message["id"] == 1:
-                message = {**message, "id": 7_000_000 + index}
+            if template.is_request and type(message.get("id")) is int and message["id"] == 1:
+                message = {**message, "id": 7_000_000 + index}  # the template's id, not a mutated one
             out.append(_case(index, template, description, message, raw))
         live = still if len(out) < count else []
     return out
