@@ -1,0 +1,55 @@
+"""Resources: what is listed reads back with well-formed contents."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mcpcore.check.checks.common import SPEC_2025, declared, walk
+from mcpcore.check.registry import Fail, NotApplicable, check
+from mcpcore.errors import RequestTimeoutError, RpcError
+
+if TYPE_CHECKING:
+    from mcpcore.check.battery import Battery
+
+#: How many listed resources the check reads back (the first ones listed).
+MAX_READS = 5
+
+
+@check(
+    "resources.read",
+    "listed resources read back with well-formed contents",
+    url=f"{SPEC_2025}/server/resources#reading-resources",
+    clause="resources/read returns contents: each item has a uri and either text or blob (schema). "
+    "(A listed resource that fails to read is INFO: the spec does not promise it reads.)",
+)
+async def _resources_read(b: Battery) -> str | None:
+    declared(b, "resources")
+    probe = await b.connected("resources.read")
+    try:
+        resources = await walk(probe, "resources/list", "resources")
+        listed = [r for r in resources if type(r) is dict and type(r.get("uri")) is str]
+        if not listed:
+            raise NotApplicable("the server lists no resources")
+        for resource in listed[:MAX_READS]:
+            uri = resource["uri"]
+            try:
+                result = await probe.s.request("resources/read", {"uri": uri}, timeout=b.target.timeout)
+            except RpcError as exc:
+                raise Fail(
+                    f"resources/read of the listed {uri!r} failed: {exc.code} {exc.message}", level="INFO"
+                ) from None
+            except RequestTimeoutError:
+                raise Fail(f"resources/read {uri!r} got no answer within {b.target.timeout} s") from None
+            contents = result.get("contents")
+            if type(contents) is not list:
+                raise Fail(f"resources/read {uri!r}: contents is not an array", result)
+            if not contents:
+                raise Fail(f"resources/read {uri!r}: no contents", result, level="INFO")
+            for item in contents:
+                if type(item) is not dict or type(item.get("uri")) is not str:
+                    raise Fail(f"resources/read {uri!r}: a content item without a uri", result)
+                if type(item.get("text")) is not str and type(item.get("blob")) is not str:
+                    raise Fail(f"resources/read {uri!r}: a content item with neither text nor blob", result)
+    finally:
+        await probe.__aexit__(None, None, None)
+    return f"read {min(len(listed), MAX_READS)} of {len(listed)}"
