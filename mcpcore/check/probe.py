@@ -338,11 +338,10 @@ class Probe:
 
 
 def _death_note(code: int | None, stderr: str) -> str:
-    status = "the server closed its stdout" + (
-        f" and exited with status {code}" if code is not None else " (still running)"
-    )
-    lines = [line for line in stderr.splitlines() if line.strip()][-5:]
-    return status + ("; last stderr lines: " + " | ".join(lines) if lines else "; nothing on stderr")
+    """A report line: the exit status and the last five non-blank lines of stderr."""
+    status = f"server exit status {code}" if code is not None else "server closed stdout, still running"
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()][-5:]
+    return status + ("; its stderr ends: " + " | ".join(lines) if lines else "; nothing on its stderr")
 
 
 def _method(message: Any) -> str | None:

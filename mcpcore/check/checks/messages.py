@@ -191,7 +191,7 @@ async def _batch(b: Battery) -> str | None:
         while len(got) < 2:
             reply = await probe.next_message()
             if reply is None:
-                raise Fail("a 2025-03-26 batch was not answered", got)
+                raise Fail(f"a 2025-03-26 batch of 2 requests got {len(got)} answer(s)", got)
             got.extend(reply if type(reply) is list else [reply])
         if {r.get("id") for r in got if type(r) is dict} != {41, 42}:
             raise Fail("a 2025-03-26 batch got the wrong answers", got)
