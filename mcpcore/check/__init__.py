@@ -107,6 +107,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default=None)
     parser.add_argument("--list", action="store_true", help="list the checks with their levels and exit")
     parser.add_argument(
+        "--coverage-map",
+        action="store_true",
+        help="print the map of the spec's MUST/SHOULD requirements to the checks (docs/check-coverage.md)",
+    )
+    parser.add_argument(
         "--header", "-H", action="append", help="'Name: value' sent on every HTTP request (repeatable)"
     )
     return parser
@@ -126,6 +131,11 @@ def main(args: argparse.Namespace) -> int:
     if args.spec_version is not None and args.spec_version not in _known_versions():
         print(f"mcpcore check: unknown --spec-version {args.spec_version!r}", file=sys.stderr)
         return 2
+    if args.coverage_map:
+        from mcpcore.check.coverage import render
+
+        sys.stdout.write(render())
+        return 0
     selected = select(CHECKS, only=args.only, skip=args.skip, spec_version=args.spec_version)
     if args.list:
         for spec in selected:

@@ -72,3 +72,26 @@ async def _prompts_get(b: Battery) -> str | None:
         await probe.__aexit__(None, None, None)
     note = f"rendered {', '.join(rendered) or 'none'}"
     return note + (f"; -32602 for sample arguments: {', '.join(refused)}" if refused else "")
+
+
+@check(
+    "prompts.unknown",
+    "getting an unknown prompt gets -32602",
+    level="SHOULD",
+    url=f"{SPEC_2025}/server/prompts#error-handling",
+    clause="Servers SHOULD return standard JSON-RPC errors for common failure cases: invalid prompt "
+    "name: -32602 (Invalid params).",
+)
+async def _prompts_unknown(b: Battery) -> str | None:
+    declared(b, "prompts")
+    probe = await b.connected("prompts.unknown")
+    try:
+        try:
+            result = await probe.s.request("prompts/get", {"name": "mcpcore-check-no-such-prompt"})
+        except RpcError as exc:
+            if exc.code != -32602:
+                raise Fail(f"expected -32602, got {exc.code} {exc.message}") from None
+            return None
+        raise Fail("an unknown prompt was rendered", result)
+    finally:
+        await probe.__aexit__(None, None, None)

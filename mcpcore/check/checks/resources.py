@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mcpcore import versions
 from mcpcore.check.checks.common import SPEC_2025, declared, walk
 from mcpcore.check.registry import Fail, NotApplicable, check
 from mcpcore.errors import RequestTimeoutError, RpcError
@@ -53,3 +54,27 @@ async def _resources_read(b: Battery) -> str | None:
     finally:
         await probe.__aexit__(None, None, None)
     return f"read {min(len(listed), MAX_READS)} of {len(listed)}"
+
+
+@check(
+    "resources.unknown",
+    "reading an unknown resource gets -32002 (2025-11-25) or -32602 (2026-07-28)",
+    level="SHOULD",
+    url=f"{SPEC_2025}/server/resources#error-handling",
+    clause="Servers SHOULD return standard JSON-RPC errors for common failure cases: resource not "
+    "found: -32002 (2026-07-28: -32602).",
+)
+async def _resources_unknown(b: Battery) -> str | None:
+    declared(b, "resources")
+    probe = await b.connected("resources.unknown")
+    want = -32602 if probe.version in versions.MODERN_VERSIONS else -32002
+    try:
+        try:
+            result = await probe.s.request("resources/read", {"uri": "mcpcore-check:///no-such-resource"})
+        except RpcError as exc:
+            if exc.code != want:
+                raise Fail(f"expected {want}, got {exc.code} {exc.message}") from None
+            return f"{want} under {probe.version}"
+        raise Fail("an unknown resource was read", result)
+    finally:
+        await probe.__aexit__(None, None, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from jsonschema.validators import validator_for
@@ -16,6 +17,29 @@ if TYPE_CHECKING:
     from mcpcore.check.battery import Battery
 
 TOOLS = f"{SPEC_2025}/server/tools"
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+
+
+@check(
+    "tools.names",
+    "tool names are 1-128 characters of A-Z a-z 0-9 _ - . and unique",
+    level="SHOULD",
+    versions=(versions.V2025_11_25, *versions.MODERN_VERSIONS),
+    url=f"{TOOLS}#tool-names",
+    clause="Tool names SHOULD be between 1 and 128 characters, use only A-Z, a-z, 0-9, underscore, "
+    "hyphen and dot, and be unique within a server.",
+)
+async def _tool_names(b: Battery) -> str | None:
+    if not b.facts.tools:
+        raise NotApplicable("the server lists no tools")
+    names = [t.get("name") for t in b.facts.tools]
+    odd = [n for n in names if type(n) is not str or not _TOOL_NAME.fullmatch(n)]
+    if odd:
+        raise Fail(f"tool name(s) outside the recommended form: {', '.join(map(repr, odd[:5]))}")
+    repeated = sorted({str(n) for n in names if names.count(n) > 1})
+    if repeated:
+        raise Fail(f"tool name(s) listed more than once: {', '.join(map(repr, repeated[:5]))}")
+    return f"{len(names)} name(s)"
 
 
 @check(
