@@ -47,6 +47,8 @@ class Mutant:
     #: HTTP-level mutations (request headers in; status, for requests naming a session, and headers out).
     strip_request_headers: tuple[str, ...] = ()
     method_header_from_body: bool = False
+    #: Every request's Host becomes the server's own address (the Host check never sees a foreign one).
+    own_host: bool = False
     status_map: dict[int, int] = field(default_factory=dict)
     strip_response_headers: tuple[str, ...] = ()
     #: The example module the mutant is made of (it has a module-level ``server``).
@@ -127,11 +129,12 @@ MUTANTS: dict[str, Mutant] = {
         base="mcpcore.examples.calculator",  # the conformance example has no tool with an outputSchema
     ),
     "origin": Mutant(
-        "a foreign Origin is served (no DNS-rebinding protection)",
+        "a foreign Origin or Host is served (no DNS-rebinding protection)",
         (),
         ("http.origin",),
         ("dns-rebinding-protection",),
         strip_request_headers=("origin",),
+        own_host=True,
     ),
     "session-404": Mutant(
         "an unknown or ended session gets 400, not 404",
@@ -245,6 +248,10 @@ class MutantApp:
         if mutant.method_header_from_body and type(parsed) is dict and type(parsed.get("method")) is str:
             headers = [(n, v) for n, v in headers if n.lower() != b"mcp-method"]
             headers.append((b"mcp-method", parsed["method"].encode()))
+        if mutant.own_host and scope.get("server"):
+            host, port = scope["server"]
+            headers = [(n, v) for n, v in headers if n.lower() != b"host"]
+            headers.append((b"host", f"{host}:{port}".encode()))
         names_session = any(n.lower() == b"mcp-session-id" for n, _ in headers)
         scope = {**scope, "headers": headers}
         delivered = False
