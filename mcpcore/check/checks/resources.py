@@ -58,23 +58,26 @@ async def _resources_read(b: Battery) -> str | None:
 
 @check(
     "resources.unknown",
-    "reading an unknown resource gets -32002 (2025-11-25) or -32602 (2026-07-28)",
+    "reading an unknown resource gets -32002 or -32602 (2026-07-28: -32602)",
     level="SHOULD",
     url=f"{SPEC_2025}/server/resources#error-handling",
     clause="Servers SHOULD return standard JSON-RPC errors for common failure cases: resource not "
-    "found: -32002 (2026-07-28: -32602).",
+    "found: -32002 (2026-07-28, SEP-2164: -32602, which legacy clients accept too).",
 )
 async def _resources_unknown(b: Battery) -> str | None:
     declared(b, "resources")
     probe = await b.connected("resources.unknown")
-    want = -32602 if probe.version in versions.MODERN_VERSIONS else -32002
+    # SEP-2164 moved "not found" to -32602 for 2026-07-28; before it the spec recommended -32002, and
+    # -32602 is what most legacy servers answer and every client reads as not found.
+    wanted = (-32602,) if probe.version in versions.MODERN_VERSIONS else (-32002, -32602)
     try:
         try:
             result = await probe.s.request("resources/read", {"uri": "mcpcore-check:///no-such-resource"})
         except RpcError as exc:
-            if exc.code != want:
-                raise Fail(f"expected {want}, got {exc.code} {exc.message}") from None
-            return f"{want} under {probe.version}"
+            if exc.code not in wanted:
+                expected = " or ".join(map(str, wanted))
+                raise Fail(f"expected {expected}, got {exc.code} {exc.message}") from None
+            return f"{exc.code} under {probe.version}"
         raise Fail("an unknown resource was read", result)
     finally:
         await probe.__aexit__(None, None, None)
