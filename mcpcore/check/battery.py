@@ -80,8 +80,11 @@ class Battery:
         call_tools: ToolPolicy = "readonly",
         slow_tool: str | None = None,
         jobs: int = 4,
+        extras: dict[str, Any] | None = None,
     ) -> None:
         self.target = target
+        #: Options of plug-in areas (the fuzzer's count and seed, ...), by name.
+        self.extras: dict[str, Any] = dict(extras or {})
         self.call_tools: ToolPolicy = call_tools
         self.slow_tool_override = slow_tool
         self.jobs = max(1, jobs)
