@@ -71,6 +71,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument(
         "--json",
         dest="json_path",
+        metavar="FILE",
         nargs="?",
         const="-",
         help="JSON report: alone, print it to stdout (instead of the table); with FILE, also write it there",
