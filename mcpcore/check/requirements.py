@@ -173,7 +173,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "lifecycle",
         "SHOULD",
         "Servers put io.modelcontextprotocol/serverInfo in every result's _meta.",
-        why_not=NOT_YET,
+        ("lifecycle.modern-server-info",),
         versions=MODERN,
     ),
     R(
@@ -327,7 +327,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "http",
         "SHOULD",
         "Without MCP-Protocol-Version the server assumes 2025-03-26.",
-        why_not=NOT_YET,
+        ("http.legacy-no-protocol-version",),
         versions=LEGACY,
     ),
     R(
@@ -432,7 +432,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "tools",
         "SHOULD",
         "A tool returning structuredContent also returns it serialized in a text block.",
-        why_not=NOT_YET,
+        ("tools.call",),
     ),
     R("tools", "MUST", "Servers validate all tool inputs.", ("tools.invalid-arguments",)),
     R(

@@ -202,3 +202,25 @@ async def _bad_version_header(b: Battery) -> str | None:
     if answer.status != 400:
         raise Fail(f"expected 400, got {answer.status}", answer)
     return None
+
+
+@check(
+    "http.legacy-no-protocol-version",
+    "a request without MCP-Protocol-Version is still served",
+    level="SHOULD",
+    versions=(versions.V2025_06_18, versions.V2025_11_25),
+    url=f"{TRANSPORTS}#protocol-version-header",
+    clause=(
+        "For backwards compatibility, if the server does not receive an MCP-Protocol-Version header, "
+        "and has no other way to identify the version, the server SHOULD assume protocol version "
+        "2025-03-26."
+    ),
+)
+async def _no_version_header(b: Battery) -> str | None:
+    t = http_only(b)
+    session_id, _ = await legacy_session(b, t)
+    headers = [("mcp-session-id", session_id)] if session_id is not None else []
+    answer = await raw(t, "POST", headers, {"jsonrpc": "2.0", "id": 2, "method": "ping"})
+    if answer.status != 200:
+        raise Fail(f"a ping without MCP-Protocol-Version answered HTTP {answer.status}, not 200", answer)
+    return None

@@ -211,3 +211,29 @@ async def _modern_results(b: Battery) -> str | None:
                 raise Fail(f"{method} is cacheable but lacks ttlMs/cacheScope", result)
             checked.append(method)
     return ", ".join(checked)
+
+
+@check(
+    "lifecycle.modern-server-info",
+    "2026-07-28 results carry io.modelcontextprotocol/serverInfo in _meta",
+    level="SHOULD",
+    versions=MODERN,
+    url=f"{MODERN_LIFECYCLE}",
+    clause="Servers SHOULD put io.modelcontextprotocol/serverInfo in every result's _meta.",
+)
+async def _modern_server_info(b: Battery) -> str | None:
+    if not b.facts.modern:
+        raise NotApplicable("not a 2026-07-28 server")
+    async with b.probe("lifecycle.modern-server-info") as probe:
+        info = await probe.modern()
+        methods = ["server/discover"]
+        methods += [
+            method for capability, method, _key in CAPABILITY_LISTS if capability in info.capabilities
+        ]
+        for method in methods:
+            result = await probe.s.send_request(method, {}, modern_version=versions.LATEST_MODERN)
+            meta = result.get("_meta")
+            server_info = meta.get("io.modelcontextprotocol/serverInfo") if type(meta) is dict else None
+            if type(server_info) is not dict or type(server_info.get("name")) is not str:
+                raise Fail(f"{method} result has no io.modelcontextprotocol/serverInfo in _meta", result)
+    return ", ".join(methods)

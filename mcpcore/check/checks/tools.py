@@ -54,7 +54,7 @@ async def _tools_call(b: Battery) -> str | None:
         raise NotApplicable("no tools capability")
     if not b.facts.tools:
         raise NotApplicable("the server lists no tools")
-    called, skipped = [], []
+    called, skipped, untexted = [], [], []
     probe = await b.connected("tools.call")
     try:
         for tool in b.facts.tools:
@@ -103,11 +103,23 @@ async def _tools_call(b: Battery) -> str | None:
                         f"tools/call {name}: structuredContent does not match outputSchema: {problems[0]}",
                         result,
                     )
+            content = result["content"]
+            if "structuredContent" in result and not any(
+                type(item) is dict and item.get("type") == "text" for item in content
+            ):
+                untexted.append(str(name))
             called.append(str(name))
     finally:
         await probe.__aexit__(None, None, None)
     if not called:
         raise NotApplicable("no tool called: " + ", ".join(skipped) + " (use --call-tools all)")
+    if untexted:
+        raise Fail(
+            f"structuredContent without a text block from: {', '.join(untexted)}",
+            level="SHOULD",
+            clause="For backwards compatibility, a tool that returns structured content SHOULD also "
+            "return the serialized JSON in a TextContent block.",
+        )
     return f"called {', '.join(called)}" + (f"; skipped {', '.join(skipped)}" if skipped else "")
 
 
