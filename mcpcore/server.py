@@ -18,6 +18,7 @@ from mcpcore import versions
 from mcpcore.context import Context
 from mcpcore.loop import LoopName
 from mcpcore.loop import run as run_loop
+from mcpcore.registry._calls import DEFAULT_MAX_THREADS, Workers
 from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
 from mcpcore.registry.prompts import Prompt, PromptRegistry
@@ -60,7 +61,11 @@ class Server:
     Limits are explicit and configurable here: ``max_frame_bytes`` (one stdio
     message), ``max_in_flight`` (concurrent requests per connection before
     reading pauses), ``shutdown_grace`` (seconds running requests get on
-    shutdown). ``page_size`` paginates list results (``None``: one page).
+    shutdown). ``max_threads`` is this server's worker threads for plain ``def``
+    tools, resources and prompts (default ``min(32, cpus + 4)``); a thread
+    whose call passed its tool ``timeout`` counts as hung until it returns, and
+    once all are hung, thread-tool calls get an ``isError`` result at once.
+    ``page_size`` paginates list results (``None``: one page).
     ``cache_ttl_ms`` and ``cache_scope`` are the 2026-07-28 cache hints on
     cacheable results (a resource may set its own).
 
@@ -91,6 +96,7 @@ class Server:
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         shutdown_grace: float = 5.0,
+        max_threads: int = DEFAULT_MAX_THREADS,
         cache_ttl_ms: int = 0,
         cache_scope: CacheScope = "private",
         validate_output: bool = True,
@@ -117,6 +123,8 @@ class Server:
         self.max_frame_bytes = max_frame_bytes
         self.max_in_flight = max_in_flight
         self.shutdown_grace = shutdown_grace
+        #: Worker threads for ``run="thread"`` tools, resources and prompts (one pool per server).
+        self.workers = Workers(max_threads)
         if cache_ttl_ms < 0:
             raise ValueError("cache_ttl_ms must be >= 0")
         self.cache_ttl_ms = cache_ttl_ms
