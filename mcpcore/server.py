@@ -18,7 +18,7 @@ from mcpcore import versions
 from mcpcore.context import Context
 from mcpcore.loop import LoopName
 from mcpcore.loop import run as run_loop
-from mcpcore.registry._calls import DEFAULT_MAX_THREADS, Workers
+from mcpcore.registry._calls import DEFAULT_MAX_THREADS, ThreadPool
 from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
 from mcpcore.registry.prompts import Prompt, PromptRegistry
@@ -124,7 +124,7 @@ class Server:
         self.max_in_flight = max_in_flight
         self.shutdown_grace = shutdown_grace
         #: Worker threads for ``run="thread"`` tools, resources and prompts (one pool per server).
-        self.workers = Workers(max_threads)
+        self.threads = ThreadPool(max_threads)
         if cache_ttl_ms < 0:
             raise ValueError("cache_ttl_ms must be >= 0")
         self.cache_ttl_ms = cache_ttl_ms
@@ -483,7 +483,7 @@ class Server:
             run_loop(self.serve_http(host, port, **http_options), loop=loop)
         else:
             run_loop(self.serve_stdio(), loop=loop)
-        _exit_past_stuck_workers()
+        _exit_past_stuck_threads()
 
     async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, **http_options: Any) -> None:
         """Serve Streamable HTTP (both eras) on the built-in server until SIGINT/SIGTERM."""
@@ -513,16 +513,16 @@ def _ping(params: dict[str, Any], context: Context) -> dict[str, Any]:
     return {}
 
 
-def _exit_past_stuck_workers() -> None:
+def _exit_past_stuck_threads() -> None:
     """End the process even if a sync tool is still blocked in a worker thread.
 
     Shutdown has already given running requests their grace period; a thread
     cannot be cancelled, and the interpreter would join it for ever at exit.
     Only :meth:`Server.run`, which owns the process, does this.
     """
-    from mcpcore.registry._calls import busy_workers
+    from mcpcore.registry._calls import busy_threads
 
-    stuck = busy_workers()
+    stuck = busy_threads()
     if stuck:
         _log.warning("exiting with %d tool thread(s) still running", stuck)
         logging.shutdown()

@@ -5,7 +5,7 @@ A registered function runs in one of three ways, fixed at registration:
 it as a task), a plain function inline on the loop (``run="loop"``: no task at
 all), or a plain function in mcpcore's worker threads (``run="thread"``, the
 default for plain functions, because it may block). The threads are the
-server's :class:`Workers`, shared by its tools, resources and prompts.
+server's :class:`ThreadPool`, shared by its tools, resources and prompts.
 
 :func:`invoke` returns either the finished value or a coroutine; :func:`then`
 applies a conversion to whichever it got, so a handler stays synchronous when
@@ -32,8 +32,8 @@ __all__ = [
     "DEFAULT_MAX_THREADS",
     "Job",
     "RunMode",
-    "Workers",
-    "busy_workers",
+    "ThreadPool",
+    "busy_threads",
     "invoke",
     "run_mode",
     "signature_of",
@@ -71,7 +71,7 @@ def invoke(
         kwargs = {**kwargs, signature.context_parameter: context}
     if signature.is_async or mode == "loop":
         return fn(**kwargs)
-    return _in_thread(context.connection.server.workers, fn, kwargs)
+    return _in_thread(context.connection.server.threads, fn, kwargs)
 
 
 #: Worker threads per server unless ``Server(max_threads=)`` says otherwise: ThreadPoolExecutor's own
@@ -88,8 +88,8 @@ _HUNG: Final = 2  # running, but its caller's timeout has passed: nobody will wa
 _DONE: Final = 3
 _DROPPED: Final = 4  # abandoned before a thread picked it up: it never runs
 
-#: Every pool alive in this process, for :func:`busy_workers` at exit (weak: a server may be dropped).
-_POOLS: Final[weakref.WeakSet[Workers]] = weakref.WeakSet()
+#: Every pool alive in this process, for :func:`busy_threads` at exit (weak: a server may be dropped).
+_POOLS: Final[weakref.WeakSet[ThreadPool]] = weakref.WeakSet()
 
 
 class Job:
@@ -99,46 +99,46 @@ class Job:
     accounting costs no extra allocation per call.
     """
 
-    __slots__ = ("_context", "_fn", "_kwargs", "_state", "_workers", "future")
+    __slots__ = ("_context", "_fn", "_kwargs", "_pool", "_state", "future")
 
-    def __init__(self, workers: Workers, fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
-        self._workers = workers
+    def __init__(self, pool: ThreadPool, fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+        self._pool = pool
         self._context = contextvars.copy_context()
         self._fn = fn
         self._kwargs = kwargs
         self._state = _QUEUED
-        #: The call's outcome on the loop (set by :meth:`Workers.start`).
+        #: The call's outcome on the loop (set by :meth:`ThreadPool.start`).
         self.future: asyncio.Future[Any]
 
     def __call__(self) -> Any:
         """Run the function in a worker thread, with the caller's context variables."""
-        workers = self._workers
-        with workers.lock:
+        pool = self._pool
+        with pool.lock:
             if self._state == _DROPPED:
                 return None  # its future is already cancelled: nobody reads this
             self._state = _RUNNING
-            workers.busy += 1
+            pool.busy += 1
         try:
             return self._context.run(self._fn, **self._kwargs)
         finally:
-            with workers.lock:
-                workers.busy -= 1
+            with pool.lock:
+                pool.busy -= 1
                 if self._state == _HUNG:
-                    workers.hung -= 1
+                    pool.hung -= 1
                 self._state = _DONE
 
     def abandon(self) -> None:
         """Its caller stopped waiting (timeout): hung until it returns if running; never run if queued."""
-        workers = self._workers
-        with workers.lock:
+        pool = self._pool
+        with pool.lock:
             if self._state == _RUNNING:
                 self._state = _HUNG
-                workers.hung += 1
+                pool.hung += 1
             elif self._state == _QUEUED:
                 self._state = _DROPPED
 
 
-class Workers:
+class ThreadPool:
     """One server's worker threads (``Server(max_threads=)``), counting the busy and the hung.
 
     A thread cannot be stopped, so a tool past its timeout keeps its thread
@@ -148,7 +148,7 @@ class Workers:
 
     The threads are mcpcore's own, not the loop's default executor: closing a
     loop joins its default executor's threads, so one tool blocked for ever
-    would keep the process from ever exiting. :func:`busy_workers` lets the
+    would keep the process from ever exiting. :func:`busy_threads` lets the
     process's entry point see such a thread and exit anyway once shutdown is done.
     """
 
@@ -184,7 +184,7 @@ class Workers:
         return job
 
 
-def busy_workers() -> int:
+def busy_threads() -> int:
     """Worker threads still running a function, in every server of this process.
 
     They cannot be stopped, only abandoned at exit.
@@ -192,10 +192,10 @@ def busy_workers() -> int:
     return sum(pool.busy for pool in list(_POOLS))
 
 
-async def _in_thread(workers: Workers, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    job = workers.start(fn, kwargs)
+async def _in_thread(pool: ThreadPool, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    job = pool.start(fn, kwargs)
     if job is None:
-        raise RpcError(INTERNAL_ERROR, f"Internal error: {workers.refusal()}")
+        raise RpcError(INTERNAL_ERROR, f"Internal error: {pool.refusal()}")
     return await job.future
 
 

@@ -292,11 +292,11 @@ class ToolRegistry:
                 return self._raised(tool, exc)
             return self._result(tool, value, version)
         if tool.run == "thread":
-            workers = context.connection.server.workers
-            job = workers.start(tool.fn, kwargs)
+            threads = context.connection.server.threads
+            job = threads.start(tool.fn, kwargs)
             if job is None:
                 _log.warning("tool %s refused: every worker thread is hung", tool.name)
-                return _error_result(f"Error in tool {tool.name}: {workers.refusal()}")
+                return _error_result(f"Error in tool {tool.name}: {threads.refusal()}")
             return self._finish(tool, job.future, version, job)
         return self._finish(tool, tool.fn(**kwargs), version)
 

@@ -56,9 +56,9 @@ async def release() -> int:
     threads still busy.
     """
     _release.set()
-    while server.workers.hung:
+    while server.threads.hung:
         await asyncio.sleep(0.001)
-    return server.workers.busy
+    return server.threads.busy
 
 
 if __name__ == "__main__":

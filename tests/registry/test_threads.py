@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from mcpcore import Server
-from mcpcore.registry._calls import Workers, busy_workers
+from mcpcore.registry._calls import ThreadPool, busy_threads
 
 DEADLINE = 10.0
 
@@ -25,8 +25,8 @@ def test_max_threads_must_be_a_positive_int(bad: object) -> None:
 
 def test_each_server_has_its_own_pool() -> None:
     first, second = Server("a", max_threads=3), Server("b")
-    assert first.workers is not second.workers
-    assert first.workers.max_threads == 3
+    assert first.threads is not second.threads
+    assert first.threads.max_threads == 3
 
 
 def test_a_call_abandoned_past_its_timeout_counts_as_hung_until_it_returns() -> None:
@@ -38,18 +38,18 @@ def test_a_call_abandoned_past_its_timeout_counts_as_hung_until_it_returns() -> 
         return "done"
 
     async def scenario() -> None:
-        workers = Workers(1)
-        job = workers.start(blocking, {})
+        pool = ThreadPool(1)
+        job = pool.start(blocking, {})
         assert job is not None
         assert await asyncio.to_thread(started.wait, DEADLINE)
-        assert workers.busy == 1 and busy_workers() >= 1
+        assert pool.busy == 1 and busy_threads() >= 1
         job.abandon()
-        assert workers.hung == 1
-        assert workers.start(blocking, {}) is None  # the only thread is hung: refused, not queued
+        assert pool.hung == 1
+        assert pool.start(blocking, {}) is None  # the only thread is hung: refused, not queued
         release.set()
         assert await job.future == "done"
-        assert (workers.busy, workers.hung) == (0, 0)
-        again = workers.start(lambda: "again", {})
+        assert (pool.busy, pool.hung) == (0, 0)
+        again = pool.start(lambda: "again", {})
         assert again is not None and await again.future == "again"
 
     asyncio.run(scenario())
@@ -67,13 +67,13 @@ def test_a_call_abandoned_while_queued_never_runs_and_is_not_hung() -> None:
         ran.append("ran")
 
     async def scenario() -> None:
-        workers = Workers(1)
-        first = workers.start(blocking, {})
-        queued = workers.start(record, {})  # behind `first` on the one thread
+        pool = ThreadPool(1)
+        first = pool.start(blocking, {})
+        queued = pool.start(record, {})  # behind `first` on the one thread
         assert first is not None and queued is not None
         assert await asyncio.to_thread(started.wait, DEADLINE)
         queued.abandon()
-        assert workers.hung == 0
+        assert pool.hung == 0
         release.set()
         await first.future
         assert await queued.future is None  # the thread picked it up and skipped it
