@@ -5,7 +5,8 @@ PY     := $(VENV)/bin/python
 DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: test lint typecheck bench check-all clean fuzz soak conformance conformance-client inspector
+.PHONY: test lint typecheck bench check-all clean fuzz soak conformance conformance-client inspector \
+	test-py wheel-smoke
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +59,31 @@ fuzz: $(DEV)
 soak: $(DEV)
 	$(PY) -m benchmarks.soak --write
 
+# The suite on another claimed Python: `make test-py PYV=3.12` builds .venv-3.12 from pyenv's 3.12
+# (.ci/find-python fails loudly when it is missing). PYTEST_ARGS narrows it (.ci/run names a subset).
+PYV ?= 3.12
+PYTEST_ARGS ?=
+.venv-%/.dev-installed: pyproject.toml
+	rm -rf .venv-$*
+	"$$(.ci/find-python $*)" -m venv .venv-$*
+	.venv-$*/bin/python -m pip install --quiet --upgrade pip
+	.venv-$*/bin/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+test-py: .venv-$(PYV)/.dev-installed
+	.venv-$(PYV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The wheel `python -m build` makes (sdist, then the wheel from the sdist), not the editable install,
+# in a fresh venv: install it, import it, run the CLI, call a tool over a real pipe (.ci/wheel_smoke.py).
+wheel-smoke: $(DEV)
+	$(PY) -m pip install --quiet build
+	rm -rf dist .venv-wheel
+	$(PY) -m build --outdir dist . > /dev/null
+	$(PYTHON) -m venv .venv-wheel
+	.venv-wheel/bin/python -m pip install --quiet dist/*.whl
+	cd / && $(CURDIR)/.venv-wheel/bin/python $(CURDIR)/.ci/wheel_smoke.py
+
 check-all: test lint typecheck
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-3.* .venv-wheel dist build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -22,6 +22,7 @@ from mcpcore.loop import LoopName
 from mcpcore.loop import run as run_loop
 from mcpcore.middleware import Middleware, Registered
 from mcpcore.registration import CacheScope, NotificationHandler, Registration
+from mcpcore.registry._calls import DEFAULT_MAX_THREADS, ThreadPool
 from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
 from mcpcore.registry.prompts import PromptRegistry
@@ -69,7 +70,11 @@ class Server(Registration):
     Limits are explicit and configurable here: ``max_frame_bytes`` (one stdio
     message), ``max_in_flight`` (concurrent requests per connection before
     reading pauses), ``shutdown_grace`` (seconds running requests get on
-    shutdown). ``page_size`` paginates list results (``None``: one page).
+    shutdown). ``max_threads`` is this server's worker threads for plain ``def``
+    tools, resources and prompts (default ``min(32, cpus + 4)``); a thread
+    whose call passed its tool ``timeout`` counts as hung until it returns, and
+    once all are hung, thread-tool calls get an ``isError`` result at once.
+    ``page_size`` paginates list results (``None``: one page).
     ``cache_ttl_ms`` and ``cache_scope`` are the 2026-07-28 cache hints on
     cacheable results (a resource may set its own).
 
@@ -106,6 +111,7 @@ class Server(Registration):
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         shutdown_grace: float = 5.0,
+        max_threads: int = DEFAULT_MAX_THREADS,
         cache_ttl_ms: int = 0,
         cache_scope: CacheScope = "private",
         validate_output: bool = True,
@@ -134,6 +140,8 @@ class Server(Registration):
         self.max_frame_bytes = max_frame_bytes
         self.max_in_flight = max_in_flight
         self.shutdown_grace = shutdown_grace
+        #: Worker threads for ``run="thread"`` tools, resources and prompts (one pool per server).
+        self.threads = ThreadPool(max_threads)
         if cache_ttl_ms < 0:
             raise ValueError("cache_ttl_ms must be >= 0")
         self.cache_ttl_ms = cache_ttl_ms
@@ -364,7 +372,7 @@ class Server(Registration):
         except LifespanError as exc:
             _log.error("%s", exc, exc_info=exc.__cause__)
             raise SystemExit(1) from None
-        _exit_past_stuck_workers()
+        _exit_past_stuck_threads()
 
     async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, **http_options: Any) -> None:
         """Serve Streamable HTTP (both eras) on the built-in server until SIGINT/SIGTERM."""
@@ -397,16 +405,16 @@ def _ping(params: dict[str, Any], context: Context) -> dict[str, Any]:
     return {}
 
 
-def _exit_past_stuck_workers() -> None:
+def _exit_past_stuck_threads() -> None:
     """End the process even if a sync tool is still blocked in a worker thread.
 
     Shutdown has already given running requests their grace period; a thread
     cannot be cancelled, and the interpreter would join it for ever at exit.
     Only :meth:`Server.run`, which owns the process, does this.
     """
-    from mcpcore.registry._calls import busy_workers
+    from mcpcore.registry._calls import busy_threads
 
-    stuck = busy_workers()
+    stuck = busy_threads()
     if stuck:
         _log.warning("exiting with %d tool thread(s) still running", stuck)
         logging.shutdown()

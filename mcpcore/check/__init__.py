@@ -1,10 +1,14 @@
-"""``mcpcore check``: a conformance battery for any MCP server.
+"""``mcpcore check``: a conformance battery for any MCP server, built to sit in CI.
 
-Point it at a server command (stdio) and it runs the checks of
-:mod:`mcpcore.check.battery`, each against a fresh server process, validating
-every message the server sends against the JSON schema of the protocol
-version in use, then prints a table (or JSON / JUnit XML). ``main`` is the
-command-line entry; exit status 1 means at least one check failed.
+Point it at a server command (stdio) or a Streamable HTTP URL and it runs the
+checks of :mod:`mcpcore.check.checks`, each against a fresh server process or
+connection, validating every message the server sends against the JSON schema
+of the protocol version in use, then prints a table (or JSON / JUnit XML).
+
+Every check names the spec clause it tests and its level; the exit status
+follows the levels: 1 when a MUST is missed (FAIL), with ``--strict`` also when
+a SHOULD is (WARN), never for INFO. ``--expected-failures FILE`` records known
+failures: they do not fail the run, and a listed check that passes does.
 """
 
 from __future__ import annotations
@@ -13,20 +17,50 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
-from mcpcore.check import http_checks  # noqa: F401  (registers the http.* checks)
-from mcpcore.check.battery import CHECKS, Battery, Outcome
+import orjson
+
+from mcpcore.check import checks as checks  # registers every area's checks
+from mcpcore.check.battery import Battery
+from mcpcore.check.fuzz import KINDS as FUZZ_KINDS
 from mcpcore.check.fuzz import fuzz_outcomes
 from mcpcore.check.probe import Target
-from mcpcore.check.report import summary, to_json, to_junit, to_table
+from mcpcore.check.registry import CHECKS, CheckSpec, Fail, Level, NotApplicable, Outcome, check, select
+from mcpcore.check.report import failed, to_json, to_junit, to_table
 
-__all__ = ["CHECKS", "Battery", "Outcome", "Target", "build_parser", "main", "run"]
+__all__ = [
+    "CHECKS",
+    "Battery",
+    "CheckSpec",
+    "Fail",
+    "Level",
+    "NotApplicable",
+    "Outcome",
+    "Target",
+    "build_parser",
+    "check",
+    "load_expected_failures",
+    "main",
+    "run",
+]
 
 
-async def run(target: Target, *, only: list[str] | None = None, **options: object) -> Battery:
+async def run(
+    target: Target,
+    *,
+    only: list[str] | None = None,
+    skip: list[str] | None = None,
+    spec_version: str | None = None,
+    expected_failures: list[str] | None = None,
+    **options: object,
+) -> Battery:
     """Run the battery against ``target`` and return it (outcomes in ``battery.outcomes``)."""
     battery = Battery(target, **options)  # type: ignore[arg-type]
-    await battery.run(only)
+    await battery.run(only, skip=skip, spec_version=spec_version)
+    expected = set(expected_failures or ())
+    for outcome in battery.outcomes:
+        outcome.expected = outcome.id in expected
     return battery
 
 
@@ -36,7 +70,29 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--format", choices=["table", "json", "junit"], default="table")
     parser.add_argument("--output", "-o", help="write the report here instead of stdout")
     parser.add_argument("--junit", help="also write JUnit XML to this file")
-    parser.add_argument("--json", dest="json_path", help="also write JSON to this file")
+    parser.add_argument(
+        "--json",
+        dest="json_path",
+        metavar="FILE",
+        nargs="?",
+        const="-",
+        help="JSON report: alone, print it to stdout (instead of the table); with FILE, also write it there",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="fail the run on WARN (a SHOULD missed) as well as on FAIL"
+    )
+    parser.add_argument(
+        "--expected-failures",
+        metavar="FILE",
+        help="known failures: a JSON list of check ids (or the official suite's YAML, with PyYAML); "
+        "they do not fail the run, and a listed check that passes does",
+    )
+    parser.add_argument(
+        "--spec-version", metavar="V", help="run only the checks that protocol version V requires"
+    )
+    parser.add_argument(
+        "--skip", action="append", metavar="CHECK_ID", help="skip this check (or id prefix ending in '.')"
+    )
     parser.add_argument(
         "--call-tools",
         choices=["readonly", "all", "none"],
@@ -52,7 +108,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for any one answer")
     parser.add_argument("--jobs", type=int, default=4, help="checks run at the same time")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default=None)
-    parser.add_argument("--list", action="store_true", help="list the checks and exit")
+    parser.add_argument("--list", action="store_true", help="list the checks with their levels and exit")
+    parser.add_argument(
+        "--coverage-map",
+        action="store_true",
+        help="print the map of the spec's MUST/SHOULD requirements to the checks (docs/check-coverage.md)",
+    )
     parser.add_argument(
         "--header", "-H", action="append", help="'Name: value' sent on every HTTP request (repeatable)"
     )
@@ -67,39 +128,105 @@ def main(args: argparse.Namespace) -> int:
 
     # The battery provokes malformed traffic on purpose; the client's warnings about it are noise here.
     logging.getLogger("mcpcore.client").setLevel(logging.ERROR)
-    if args.list:
-        for spec in CHECKS:
-            print(f"{spec.id:45} {spec.title}")
-        return 0
     command = list(args.target)
     if command and command[0] == "--":
         command = command[1:]
+    json_path: str | None = args.json_path
+    if json_path is not None and json_path.startswith(("http://", "https://")) and not command:
+        command, json_path = [json_path], "-"  # `--json URL`: the URL is the target, not the file
+    if args.spec_version is not None and args.spec_version not in _known_versions():
+        print(f"mcpcore check: unknown --spec-version {args.spec_version!r}", file=sys.stderr)
+        return 2
+    if args.coverage_map:
+        from mcpcore.check.coverage import render
+
+        sys.stdout.write(render())
+        return 0
+    selected = select(CHECKS, only=args.only, skip=args.skip, spec_version=args.spec_version)
+    if args.list:
+        for spec in selected:
+            print(f"{spec.id:45} {spec.level:6} {spec.title}")
+        return 0
     if not command:
         print("mcpcore check: give a server: mcpcore check -- command args", file=sys.stderr)
         return 2
+    expected: list[str] = []
+    if args.expected_failures:
+        try:
+            expected = load_expected_failures(Path(args.expected_failures))
+        except (OSError, ValueError) as exc:
+            print(f"mcpcore check: --expected-failures: {exc}", file=sys.stderr)
+            return 2
     if len(command) == 1 and command[0].startswith(("http://", "https://")):
         headers = dict(_header(h) for h in args.header or [])
         target = Target(url=command[0], timeout=args.timeout, headers=headers or None)
     else:
         target = Target(command, timeout=args.timeout)
-    options = {"call_tools": args.call_tools, "slow_tool": args.slow_tool, "jobs": args.jobs}
+    options: dict[str, object] = {
+        "call_tools": args.call_tools,
+        "slow_tool": args.slow_tool,
+        "jobs": args.jobs,
+    }
+    selection = {"only": args.only, "skip": args.skip, "spec_version": args.spec_version}
     fuzz = (args.fuzz_count, args.fuzz_seed) if args.fuzz else None
-    battery = run_loop(_guarded(target, args.only, options, fuzz), loop=args.loop)
-    render = {"table": lambda b: to_table(b).encode(), "json": to_json, "junit": to_junit}[args.format]
-    report = render(battery)
+    battery = run_loop(_guarded(target, selection, expected, options, fuzz), loop=args.loop)
+    strict = args.strict
+    fmt = "json" if json_path == "-" and args.format == "table" else args.format
+    report = {
+        "table": lambda: to_table(battery, strict=strict).encode(),
+        "json": lambda: to_json(battery, strict=strict),
+        "junit": lambda: to_junit(battery, strict=strict),
+    }[fmt]()
     if args.output:
-        with open(args.output, "wb") as out:
-            out.write(report)
+        Path(args.output).write_bytes(report)
     else:
         sys.stdout.buffer.write(report)
         sys.stdout.flush()
     if args.junit:
-        with open(args.junit, "wb") as out:
-            out.write(to_junit(battery))
-    if args.json_path:
-        with open(args.json_path, "wb") as out:
-            out.write(to_json(battery))
-    return 1 if summary(battery.outcomes)["fail"] else 0
+        Path(args.junit).write_bytes(to_junit(battery, strict=strict))
+    if json_path not in (None, "-"):
+        Path(json_path).write_bytes(to_json(battery, strict=strict))
+    stale = sorted(set(expected) - {o.id for o in battery.outcomes})
+    if stale:
+        print(f"mcpcore check: expected failures not run here: {', '.join(stale)}", file=sys.stderr)
+    return 1 if failed(battery.outcomes, strict=strict) else 0
+
+
+def load_expected_failures(path: Path) -> list[str]:
+    """Check ids from a JSON list (or ``{"server": [...]}``), or from the official suite's YAML
+    (``server: [ids]``) where PyYAML is importable. Ids unknown to the registry are an error: a
+    typo would otherwise silently excuse nothing."""
+    text = path.read_bytes()
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        document = _yaml(text, path)
+    if type(document) is dict:
+        document = document.get("server", [])
+    if type(document) is not list or not all(type(item) is str for item in document):
+        raise ValueError(f"{path}: want a list of check ids")
+    known = {spec.id for spec in CHECKS} | {f"fuzz.{kind}" for kind in FUZZ_KINDS}
+    unknown = [item for item in document if item not in known]
+    if unknown:
+        raise ValueError(f"{path}: unknown check id(s): {', '.join(unknown)}")
+    return list(document)
+
+
+def _yaml(text: bytes, path: Path) -> object:
+    try:
+        import yaml  # type: ignore[import-untyped]
+    except ImportError:
+        raise ValueError(f"{path} is not JSON (YAML needs PyYAML, which is not installed)") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: neither JSON nor YAML: {exc}") from None
+
+
+def _known_versions() -> tuple[str, ...]:
+    from mcpcore import versions
+
+    return tuple(versions.SUPPORTED_VERSIONS)
 
 
 def _header(text: str) -> tuple[str, str]:
@@ -110,9 +237,19 @@ def _header(text: str) -> tuple[str, str]:
 
 
 async def _guarded(
-    target: Target, only: list[str] | None, options: dict[str, object], fuzz: tuple[int, int] | None = None
+    target: Target,
+    selection: dict[str, object],
+    expected: list[str],
+    options: dict[str, object],
+    fuzz: tuple[int, int] | None = None,
 ) -> Battery:
-    battery = await asyncio.wait_for(run(target, only=only, **options), 600)
+    battery = await asyncio.wait_for(
+        run(target, expected_failures=expected, **selection, **options),  # type: ignore[arg-type]
+        600,
+    )
     if fuzz is not None:  # after the battery, on its facts; bounded by the cases, not by a global deadline
-        battery.outcomes.extend(await fuzz_outcomes(battery, count=fuzz[0], seed=fuzz[1]))
+        rows = await fuzz_outcomes(battery, count=fuzz[0], seed=fuzz[1])
+        for row in rows:
+            row.expected = row.id in expected
+        battery.outcomes.extend(rows)
     return battery

@@ -5,7 +5,10 @@ A :class:`Probe` spawns the target, wraps it in a
 client for the well-formed part of a scenario) and listens to every message
 the server sends: each one goes to an inbox (for checks that send raw,
 malformed bytes and read what comes back) and to the :class:`Recorder`, which
-validates it against the schema of the version in use.
+validates it against the schema of the version in use. Every response is also
+stamped with its order of arrival (:meth:`Probe.arrival`), so checks about
+concurrency and cancellation judge by which answer came first, never by how
+long something took.
 """
 
 from __future__ import annotations
@@ -114,6 +117,13 @@ class Probe:
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._raw_methods: dict[Any, str] = {}
         self._raw_ids = itertools.count(900_000)
+        self._sequence = itertools.count()
+        #: Order of arrival of each response, by (id type, id): the first response is 0.
+        self._arrivals: dict[tuple[type, Any], int] = {}
+        self._arrived = asyncio.Event()
+        #: Why the server ended on its own (exit status, last stderr lines); ``None`` while it
+        #: lives or when the probe ended it.
+        self.died: str | None = None
 
     async def __aenter__(self) -> Probe:
         if self.target.url is not None:
@@ -139,8 +149,12 @@ class Probe:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.transport is not None:
-            await self.transport.close()
+        if self.transport is None:
+            return
+        if isinstance(self.transport, StdioTransport) and self.session is not None and self.session.closed:
+            # The server closed its stdout before the probe was done with it: say why.
+            self.died = _death_note(await self.transport.wait(2.0), self.stderr_tail)
+        await self.transport.close()
 
     @property
     def s(self) -> ClientSession:
@@ -161,6 +175,10 @@ class Probe:
     # ------------------------------------------------------------- observing
 
     def _observe(self, msg: Any) -> None:
+        sequence = next(self._sequence)
+        if type(msg) is dict and "method" not in msg and type(msg.get("id")) in (str, int):
+            self._arrivals.setdefault((type(msg["id"]), msg["id"]), sequence)
+            self._arrived.set()
         self.inbox.put_nowait(msg)
         if isinstance(msg, (RemoteProtocolError, FrameTooLarge)):
             self.recorder.not_json.append((self.check, str(getattr(msg, "error", msg))))
@@ -262,18 +280,24 @@ class Probe:
             if type(msg) is dict and "method" not in msg and _same_id(msg.get("id"), request_id):
                 return msg
 
-    async def responses_within(self, seconds: float) -> list[Any]:
-        """Every response (not notification) the server sends in the next ``seconds``."""
-        found: list[Any] = []
+    def arrival(self, request_id: str | int) -> int | None:
+        """The order in which the response to ``request_id`` arrived (0 = first), or ``None``."""
+        return self._arrivals.get((type(request_id), request_id))
+
+    async def arrived(self, request_id: str | int, timeout: float | None = None) -> int | None:
+        """Wait for the response to ``request_id`` (without taking it from the inbox); its order."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while (remaining := deadline - loop.time()) > 0:
-            msg = await self.next_message(remaining)
-            if msg is None:
-                break
-            if not (type(msg) is dict and "method" in msg):
-                found.append(msg)
-        return found
+        deadline = loop.time() + (timeout or self.target.timeout)
+        while (order := self.arrival(request_id)) is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except asyncio.TimeoutError:
+                return None
+        return order
 
     async def alive(self) -> bool:
         """Does the server still answer (ping under legacy, server/discover under modern)?"""
@@ -311,6 +335,13 @@ class Probe:
         with contextlib.suppress(Exception):
             return self.transport.stderr[-2000:].decode("utf-8", "replace")
         return ""
+
+
+def _death_note(code: int | None, stderr: str) -> str:
+    """A report line: the exit status and the last five non-blank lines of stderr."""
+    status = f"server exit status {code}" if code is not None else "server closed stdout, still running"
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()][-5:]
+    return status + ("; its stderr ends: " + " | ".join(lines) if lines else "; nothing on its stderr")
 
 
 def _method(message: Any) -> str | None:

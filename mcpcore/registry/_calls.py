@@ -4,12 +4,8 @@ A registered function runs in one of three ways, fixed at registration:
 ``async def`` on the loop (its coroutine is handed to the router, which runs
 it as a task), a plain function inline on the loop (``run="loop"``: no task at
 all), or a plain function in mcpcore's worker threads (``run="thread"``, the
-default for plain functions, because it may block).
-
-The workers are mcpcore's own pool, not the loop's default executor: closing a
-loop joins its default executor's threads, so one tool blocked for ever would
-keep the process from ever exiting. :func:`busy_workers` lets the process's
-entry point see such a thread and exit anyway once shutdown is done.
+default for plain functions, because it may block). The threads are the
+server's :class:`ThreadPool`, shared by its tools, resources and prompts.
 
 :func:`invoke` returns either the finished value or a coroutine; :func:`then`
 applies a conversion to whichever it got, so a handler stays synchronous when
@@ -20,18 +16,29 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import os
 import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from types import CoroutineType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from mcpcore.context import Context
+from mcpcore.errors import INTERNAL_ERROR, RpcError
 from mcpcore.registry.signature import ToolSignature, derive_signature
 
-__all__ = ["RunMode", "busy_workers", "in_thread", "invoke", "run_mode", "signature_of", "then"]
+__all__ = [
+    "DEFAULT_MAX_THREADS",
+    "Job",
+    "RunMode",
+    "ThreadPool",
+    "busy_threads",
+    "invoke",
+    "run_mode",
+    "signature_of",
+    "then",
+]
 
 RunMode = Literal["loop", "thread"]
 
@@ -64,48 +71,132 @@ def invoke(
         kwargs = {**kwargs, signature.context_parameter: context}
     if signature.is_async or mode == "loop":
         return fn(**kwargs)
-    return _in_thread(fn, kwargs)
+    return _in_thread(context.connection.server.threads, fn, kwargs)
 
 
-class _Workers:
-    """mcpcore's worker threads, created on first use, counting the calls still running."""
+#: Worker threads per server unless ``Server(max_threads=)`` says otherwise: ThreadPoolExecutor's own
+#: default. Sync tools mostly wait on I/O (the GIL is released), so a few more threads than cores
+#: keep the CPUs busy; CPU-bound tools gain nothing from more threads than cores; and the cap of 32
+#: keeps a many-core machine from holding hundreds of idle stacks per server. At least 5, so that a
+#: couple of hung tools on a one-core machine leave threads for everyone else.
+DEFAULT_MAX_THREADS: Final = min(32, (os.cpu_count() or 1) + 4)
 
-    def __init__(self) -> None:
-        self.executor: ThreadPoolExecutor | None = None
-        self.busy = 0
-        self.lock = threading.Lock()
+# Where a job stands; changed only under its pool's lock.
+_QUEUED: Final = 0
+_RUNNING: Final = 1
+_HUNG: Final = 2  # running, but its caller's timeout has passed: nobody will wait for it any more
+_DONE: Final = 3
+_DROPPED: Final = 4  # abandoned before a thread picked it up: it never runs
 
-    def run(self, call: Callable[[], Any]) -> Any:
-        with self.lock:
-            self.busy += 1
+#: Every pool alive in this process, for :func:`busy_threads` at exit (weak: a server may be dropped).
+_POOLS: Final[weakref.WeakSet[ThreadPool]] = weakref.WeakSet()
+
+
+class Job:
+    """One call handed to the worker threads: what the thread runs, and where it stands.
+
+    It replaces the ``functools.partial`` the hop needed anyway, so the
+    accounting costs no extra allocation per call.
+    """
+
+    __slots__ = ("_context", "_fn", "_kwargs", "_pool", "_state", "future")
+
+    def __init__(self, pool: ThreadPool, fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+        self._pool = pool
+        self._context = contextvars.copy_context()
+        self._fn = fn
+        self._kwargs = kwargs
+        self._state = _QUEUED
+        #: The call's outcome on the loop (set by :meth:`ThreadPool.start`).
+        self.future: asyncio.Future[Any]
+
+    def __call__(self) -> Any:
+        """Run the function in a worker thread, with the caller's context variables."""
+        pool = self._pool
+        with pool.lock:
+            if self._state == _DROPPED:
+                return None  # its future is already cancelled: nobody reads this
+            self._state = _RUNNING
+            pool.busy += 1
         try:
-            return call()
+            return self._context.run(self._fn, **self._kwargs)
         finally:
-            with self.lock:
-                self.busy -= 1
+            with pool.lock:
+                pool.busy -= 1
+                if self._state == _HUNG:
+                    pool.hung -= 1
+                self._state = _DONE
 
-    def submit(self, call: Callable[[], Any]) -> asyncio.Future[Any]:
-        if self.executor is None:
-            size = min(32, (os.cpu_count() or 1) + 4)
-            self.executor = ThreadPoolExecutor(size, thread_name_prefix="mcpcore-worker")
-        return asyncio.get_running_loop().run_in_executor(self.executor, self.run, call)
-
-
-_WORKERS = _Workers()
-
-
-def in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> asyncio.Future[Any]:
-    """Start ``fn(**kwargs)`` in a worker thread (with the caller's context variables)."""
-    return _WORKERS.submit(functools.partial(contextvars.copy_context().run, fn, **kwargs))
-
-
-def busy_workers() -> int:
-    """Worker threads still running a function (they cannot be stopped, only abandoned at exit)."""
-    return _WORKERS.busy
+    def abandon(self) -> None:
+        """Its caller stopped waiting (timeout): hung until it returns if running; never run if queued."""
+        pool = self._pool
+        with pool.lock:
+            if self._state == _RUNNING:
+                self._state = _HUNG
+                pool.hung += 1
+            elif self._state == _QUEUED:
+                self._state = _DROPPED
 
 
-async def _in_thread(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    return await in_thread(fn, kwargs)
+class ThreadPool:
+    """One server's worker threads (``Server(max_threads=)``), counting the busy and the hung.
+
+    A thread cannot be stopped, so a tool past its timeout keeps its thread
+    until it returns on its own. Such threads are counted as *hung*; once every
+    thread is hung, :meth:`start` refuses at once (the caller answers an error)
+    instead of queueing work that no thread may ever pick up.
+
+    The threads are mcpcore's own, not the loop's default executor: closing a
+    loop joins its default executor's threads, so one tool blocked for ever
+    would keep the process from ever exiting. :func:`busy_threads` lets the
+    process's entry point see such a thread and exit anyway once shutdown is done.
+    """
+
+    def __init__(self, max_threads: int = DEFAULT_MAX_THREADS) -> None:
+        if type(max_threads) is not int or max_threads < 1:
+            raise ValueError("max_threads must be an int >= 1")
+        self.max_threads = max_threads
+        #: Threads running a function now (hung ones included).
+        self.busy = 0
+        #: Threads running a function whose caller's timeout has passed.
+        self.hung = 0
+        self.lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        _POOLS.add(self)
+
+    def refusal(self) -> str:
+        """What a refused caller is told."""
+        return (
+            f"all {self.max_threads} worker threads are held by tool calls that passed their timeout; "
+            "try again later"
+        )
+
+    def start(self, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Job | None:
+        """Queue ``fn(**kwargs)`` for a worker thread; None (refused) when every thread is hung."""
+        if self.hung >= self.max_threads:
+            return None
+        executor = self._executor
+        if executor is None:  # threads only for servers that use them
+            executor = ThreadPoolExecutor(self.max_threads, thread_name_prefix="mcpcore-worker")
+            self._executor = executor
+        job = Job(self, fn, kwargs)
+        job.future = asyncio.wrap_future(executor.submit(job), loop=asyncio.get_running_loop())
+        return job
+
+
+def busy_threads() -> int:
+    """Worker threads still running a function, in every server of this process.
+
+    They cannot be stopped, only abandoned at exit.
+    """
+    return sum(pool.busy for pool in list(_POOLS))
+
+
+async def _in_thread(pool: ThreadPool, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    job = pool.start(fn, kwargs)
+    if job is None:
+        raise RpcError(INTERNAL_ERROR, f"Internal error: {pool.refusal()}")
+    return await job.future
 
 
 def then(outcome: Any, convert: Callable[[Any], Any]) -> Any:

@@ -11,9 +11,12 @@ Where a tool runs is decided per tool (``run=``):
 * ``"loop"`` — on the event loop. The default for ``async def`` tools. A
   plain function with ``run="loop"`` is called inline, with no task at all:
   the fastest path, for cheap functions that never block.
-* ``"thread"`` — in the loop's default thread pool. The default for plain
-  functions, because a function that blocks (file or network I/O, heavy
-  CPU) must not stall every other request on the connection.
+* ``"thread"`` — in the server's worker threads (``Server(max_threads=)``).
+  The default for plain functions, because a function that blocks (file or
+  network I/O, heavy CPU) must not stall every other request on the
+  connection. A call past its ``timeout`` holds its thread until it returns
+  and counts as hung; when every thread is hung, thread-tool calls are
+  answered at once with an ``isError`` result rather than queued for ever.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from mcpcore import versions
 from mcpcore.content import Content, ToolResult
 from mcpcore.context import Context
 from mcpcore.errors import INVALID_PARAMS, RpcError
-from mcpcore.registry._calls import in_thread
+from mcpcore.registry._calls import Job
 from mcpcore.registry.pagination import CachedPages
 from mcpcore.registry.signature import ToolSignature, derive_signature
 from mcpcore.registry.validation import CompiledSchema
@@ -169,7 +172,8 @@ class ToolRegistry:
 
         ``timeout`` bounds a call's run time: past it the call is answered as
         an ``isError`` result and an async tool is cancelled (a thread cannot
-        be stopped: a timed-out sync tool keeps its worker until it returns).
+        be stopped: a timed-out sync tool keeps its worker until it returns,
+        counted as hung; see ``Server(max_threads=)``).
 
         Raises ``ValueError`` for a bad or duplicate name, an invalid schema,
         an impossible ``run`` mode or a timeout on an inline tool, and
@@ -298,11 +302,18 @@ class ToolRegistry:
                 return self._raised(tool, exc)
             return self._result(tool, value, version)
         if tool.run == "thread":
-            return self._finish(tool, in_thread(tool.fn, kwargs), version)
+            threads = context.connection.server.threads
+            job = threads.start(tool.fn, kwargs)
+            if job is None:
+                _log.warning("tool %s refused: every worker thread is hung", tool.name)
+                return _error_result(f"Error in tool {tool.name}: {threads.refusal()}")
+            return self._finish(tool, job.future, version, job)
         return self._finish(tool, tool.fn(**kwargs), version)
 
-    async def _finish(self, tool: Tool, pending: Awaitable[Any], version: str | None) -> dict[str, Any]:
-        """Await a tool running as a coroutine or in a thread; its failure becomes an error result."""
+    async def _finish(
+        self, tool: Tool, pending: Awaitable[Any], version: str | None, job: Job | None = None
+    ) -> dict[str, Any]:
+        """Await a tool running as a coroutine or in a thread (``job``); a failure is an error result."""
         try:
             if tool.timeout is None:
                 value = await pending
@@ -311,6 +322,8 @@ class ToolRegistry:
         except (RpcError, asyncio.CancelledError):
             raise
         except _ToolTimeout:
+            if job is not None:
+                job.abandon()  # its thread is held until the function returns: count it as hung
             _log.warning("tool %s timed out after %s s", tool.name, tool.timeout)
             return _error_result(f"Error in tool {tool.name}: timed out after {tool.timeout} s")
         except Exception as exc:

@@ -6,6 +6,9 @@ stdio-only ones are n/a), and the command line names the URL in its report.
 
 from __future__ import annotations
 
+from pathlib import Path
+from xml.etree import ElementTree
+
 import pytest
 
 from mcpcore.check import Target, run
@@ -14,14 +17,14 @@ from tests.e2e.test_client_http import calculator_http  # noqa: F401  (module-sc
 
 pytestmark = pytest.mark.timeout(240)
 
-STDIO_ONLY = {"stdio.crlf", "stdio.eof-exit"}
+STDIO_ONLY = {"stdio.crlf", "stdio.eof-exit", "stdio.clean-stdout"}
 
 
 def test_calculator_over_http_passes_every_check(calculator_http: tuple[str, str]) -> None:  # noqa: F811
     url, loop = calculator_http
     battery = run_on(run(Target(url=url), call_tools="all"), loop)
     outcomes = {o.id: o for o in battery.outcomes}
-    failed = [(o.id, o.detail, o.evidence) for o in battery.outcomes if o.status == "fail"]
+    failed = [(o.id, o.detail, o.evidence) for o in battery.outcomes if o.missed]
     assert failed == []
     not_applicable = {o.id for o in battery.outcomes if o.status == "n/a"}
     assert not_applicable == STDIO_ONLY
@@ -30,15 +33,16 @@ def test_calculator_over_http_passes_every_check(calculator_http: tuple[str, str
     assert outcomes["cancellation.no-response"].status == "pass"
 
 
-def test_cli_reports_http_target(calculator_http: tuple[str, str]) -> None:  # noqa: F811
+def test_cli_reports_http_target(calculator_http: tuple[str, str], tmp_path: Path) -> None:  # noqa: F811
     import subprocess
     import sys
 
     from tests.helpers import ROOT
 
     url, _loop = calculator_http
+    junit = tmp_path / "http.xml"
     completed = subprocess.run(
-        [sys.executable, "-m", "mcpcore", "check", "--only", "http.", url],
+        [sys.executable, "-m", "mcpcore", "check", "--only", "http.", "--junit", str(junit), url],
         cwd=ROOT,
         capture_output=True,
         timeout=120,
@@ -47,6 +51,11 @@ def test_cli_reports_http_target(calculator_http: tuple[str, str]) -> None:  # n
     assert completed.returncode == 0, completed.stdout.decode()
     assert f"mcpcore check: {url}".encode() in completed.stdout
     assert b"0 failed" in completed.stdout
+    suite = ElementTree.parse(junit).getroot()
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert suite.get("failures") == "0" and "http.origin" in cases
+    origin = {p.get("name"): p.get("value") for p in cases["http.origin"].iter("property")}
+    assert origin["level"] == "MUST" and origin["status"] == "pass"
 
 
 BROKEN_HTTP_FAILS = {

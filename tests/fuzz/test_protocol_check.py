@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,19 @@ def test_cli_fuzz_fails_with_the_message_and_exit_status_1() -> None:
     assert "FAIL  fuzz.crash" in out
     assert '"requestId":[1]' in out
     assert "PASS  fuzz.hang" in out
+
+
+def test_a_fuzz_finding_can_be_an_expected_failure(tmp_path: Path) -> None:
+    """Baselines apply to fuzz rows as to any check: a listed fuzz.crash does not fail the run."""
+    expected = tmp_path / "expected.json"
+    expected.write_text('["fuzz.crash"]')
+    command = [sys.executable, "-m", "mcpcore", "check", "--only", "fuzz", "--fuzz"]
+    command += ["--fuzz-count", str(FRAGILE_COUNT), "--expected-failures", str(expected)]
+    command += ["--", sys.executable, *FRAGILE]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300, check=False)
+    out = completed.stdout.decode()
+    assert completed.returncode == 0, out + completed.stderr.decode()
+    assert "fuzz.crash" in out and "[expected failure]" in out
 
 
 def test_calculator_has_no_fuzz_finding(loop_name: str) -> None:

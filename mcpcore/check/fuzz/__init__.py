@@ -15,10 +15,11 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from mcpcore.check.battery import Battery, Outcome
+from mcpcore.check.battery import Battery
 from mcpcore.check.fuzz.generate import Hints, Template, templates
 from mcpcore.check.fuzz.mutate import Case, cases_for, encode, mutations
 from mcpcore.check.fuzz.runner import KINDS, Finding, FuzzRun
+from mcpcore.check.registry import Outcome
 
 __all__ = [
     "KINDS",

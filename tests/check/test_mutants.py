@@ -1,0 +1,49 @@
+"""Each mutant server (tests/check/mutants.py) breaks one rule; ``mcpcore check`` flags it with the
+expected check ids, over stdio and over Streamable HTTP, and passes what the mutant did not break."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from mcpcore.check import Target, run
+from tests.check.mutants import MUTANTS
+from tests.check.test_battery import ENV
+from tests.client.peer import run as run_on
+from tests.e2e.test_client_http import free_port, serve
+from tests.helpers import ROOT
+
+pytestmark = pytest.mark.timeout(240)
+
+STDIO = sorted(name for name, mutant in MUTANTS.items() if mutant.stdio_checks)
+
+
+@pytest.mark.parametrize("name", STDIO)
+def test_stdio_mutant_is_flagged_by_the_expected_checks(name: str, loop_name: str) -> None:
+    mutant = MUTANTS[name]
+    target = Target([sys.executable, "-m", "tests.check.mutants", name], env=ENV, cwd=str(ROOT), timeout=5.0)
+    only = [*mutant.stdio_checks, "jsonrpc.ids-echoed"]  # plus one check the mutant leaves alone
+    battery = run_on(run(target, only=only, call_tools="all"), loop_name)
+    by_id = {o.id: o for o in battery.outcomes}
+    for check_id in mutant.stdio_checks:
+        assert by_id[check_id].status in ("fail", "warn"), (check_id, by_id[check_id].detail)
+    assert by_id["jsonrpc.ids-echoed"].status == "pass"
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_http_mutant_is_flagged_by_the_expected_checks(name: str, loop_name: str) -> None:
+    mutant = MUTANTS[name]
+    port = free_port()
+    process = serve(["-m", "tests.check.mutants", name, "--port", str(port)], port, loop_name)
+    try:
+        target = Target(url=f"http://127.0.0.1:{port}/mcp", timeout=5.0)
+        only = [*mutant.http_checks, "http.legacy-content-type"]
+        battery = run_on(run(target, only=only, call_tools="all"), loop_name)
+    finally:
+        process.terminate()
+        process.wait(10)
+    by_id = {o.id: o for o in battery.outcomes}
+    for check_id in mutant.http_checks:
+        assert by_id[check_id].status in ("fail", "warn"), (check_id, by_id[check_id].detail)
+    assert by_id["http.legacy-content-type"].status == "pass"
