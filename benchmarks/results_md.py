@@ -219,3 +219,66 @@ def report(suite: Suite) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+README_START = "<!-- bench:headline (written by make bench; do not edit by hand) -->"
+README_END = "<!-- /bench:headline -->"
+
+
+def headline(suite: Suite) -> str:
+    """The README's speed table: like for like, one row per server, from this run's medians."""
+    rows = [
+        "| server | cold start | stdio p50 | stdio, 64 in flight | HTTP p50, 1 client | HTTP, 16 clients |",
+        "|---|---|---|---|---|---|",
+    ]
+    names = list(
+        dict.fromkeys(r.server for run in (suite.stdio, suite.http) if run is not None for r in run.results)
+    )
+
+    def cell(run: CompareRun | None, server: str, phase: str, latency: bool) -> str:
+        found = run.get(server, phase) if run is not None else None
+        if found is None:
+            return "-"
+        return _us(found.latency_ms["p50"]) if latency else f"{found.throughput_rps:,.0f} req/s"
+
+    for name in names:
+        first = (suite.stdio.get(name, "c=1") if suite.stdio else None) or (
+            suite.http.get(name, "c=1") if suite.http else None
+        )
+        cold = f"{first.cold_start_ms:.0f} ms" if first and first.cold_start_ms else "-"
+        cells = [
+            cold,
+            cell(suite.stdio, name, "c=1", True),
+            cell(suite.stdio, name, "c=64", False),
+            cell(suite.http, name, "c=1", True),
+            cell(suite.http, name, "c=16", False),
+        ]
+        label = f"**{name}**" if name == MCPCORE else name
+        if name == MCPCORE:
+            cells = [f"**{c}**" if c != "-" else c for c in cells]
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    when = time.strftime("%Y-%m-%d")
+    caption = (
+        f"_From `make bench` on {when}: {suite.env.get('machine', '?')}, {suite.env.get('python', '?')},"
+        f" load average {suite.env.get('load average at start', '?')} at start; medians of"
+        f" {suite.config['rounds']} interleaved rounds; `add(a, b)` on every server._"
+    )
+    return "\n".join([caption, "", *rows])
+
+
+def update_readme(text: str, table: str) -> str:
+    """``text`` with the part between the headline markers replaced (unchanged without markers)."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return text
+    return text[: start + len(README_START)] + "\n" + table + "\n" + text[end:]
+
+
+def soak_section(text: str) -> str:
+    """The soak run's block of an older RESULTS.md (``make soak`` writes it; ``make bench`` keeps it)."""
+    from benchmarks.soak import BEGIN, END
+
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        return ""
+    return "\n" + text[start : end + len(END)] + "\n"

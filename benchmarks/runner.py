@@ -246,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=HERE, help="directory --write writes to (default: benchmarks/)"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the JSON results to this path")
+    parser.add_argument(
+        "--readme", type=Path, default=None, help="with --write: rewrite this README's speed table (markers)"
+    )
     return parser
 
 
@@ -262,11 +265,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         specs = servers(install_node=False)
         out: Path = args.out
         (out / RESULTS_SVG).write_text(make_plot(suite, specs))
-        (out / RESULTS_MD).write_text(results_md.report(suite))
+        previous = out / RESULTS_MD
+        soak = results_md.soak_section(previous.read_text() if previous.exists() else "")
+        previous.write_text(results_md.report(suite) + soak)
         (out / RESULTS_JSON).write_bytes(data + b"\n")
-        print(
-            f"\nwrote {RESULTS_MD}, {RESULTS_SVG}, {RESULTS_JSON} and {REPORT_HTML} in {out}", file=sys.stderr
-        )
+        written = f"{RESULTS_MD}, {RESULTS_SVG}, {RESULTS_JSON} and {REPORT_HTML} in {out}"
+        if args.readme is not None:
+            readme: Path = args.readme
+            readme.write_text(results_md.update_readme(readme.read_text(), results_md.headline(suite)))
+            written += f", and the speed table in {readme}"
+        print(f"\nwrote {written}", file=sys.stderr)
     essential = {FLOOR, MCPCORE}
     failed = set(suite.stdio.failures if suite.stdio else {}) | set(suite.http.failures if suite.http else {})
     return 1 if essential & failed or suite.micro_failures else 0

@@ -48,6 +48,8 @@ __all__ = [
 DEFAULT_VERSION = versions.LATEST_LEGACY
 CLIENT_INFO = {"name": "mcpcore-bench", "version": "1"}
 INITIALIZED = b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
+#: The longest stdio line the bench buffers: a server that never ends a line fails, memory stays bounded.
+MAX_LINE_BYTES = 64 * 1024 * 1024
 
 
 def is_modern(version: str) -> bool:
@@ -156,13 +158,18 @@ class StdioBenchClient:
         self._buffer += chunk
         end = self._buffer.rfind(b"\n") + 1
         if end == 0:
+            if len(self._buffer) > MAX_LINE_BYTES:
+                raise ValueError(f"a line longer than {MAX_LINE_BYTES} bytes")  # a broken server, not memory
             return []
         lines = bytes(self._buffer[:end]).split(b"\n")
         del self._buffer[:end]
         found: list[dict[str, Any]] = []
         for line in lines:
             if line.strip():
-                message = orjson.loads(line)
+                try:
+                    message = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue  # not JSON: no request can be matched to it; its call times out as an error
                 if not isinstance(message, dict):
                     continue
                 if "method" in message:

@@ -18,6 +18,7 @@ out of a deque: a stdio link appears once per request it may carry.
 
 from __future__ import annotations
 
+import contextlib
 import selectors
 import time
 from collections import deque
@@ -147,6 +148,14 @@ class HttpLink:
         if self._request is None:
             return None  # nothing was asked: an answer to nothing is ignored
         stage = self._stage
+        try:
+            return self._step(stage, status, headers, message)
+        except ValueError as exc:  # a body that is not JSON: this call failed, the connection is fine
+            return self._done(None, f"HTTP {status} with a malformed body: {exc}"[:160])
+
+    def _step(
+        self, stage: int, status: int, headers: dict[str, str], message: Callable[[], dict[str, Any] | None]
+    ) -> Reply | None:
         if stage == _INIT:
             answer = message() if status == 200 else None
             if answer is None or "result" not in answer:
@@ -198,7 +207,6 @@ class Outcome:
     errors: int = 0
     error_samples: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    dead: set[int] = field(default_factory=set)  # filenos of links that failed
 
     def error(self, text: str, bin_: TimelineBin) -> None:
         self.errors += 1
@@ -251,6 +259,25 @@ def drive(
     stopped = False
     last_answer = start
     touched: list[Link] = []
+    dead: set[int] = set()
+
+    def fail(link: Link, exc: BaseException) -> None:
+        """A link broke: its requests are errors, and it carries no more."""
+        if id(link) in dead:
+            return
+        dead.add(id(link))
+        with contextlib.suppress(KeyError, ValueError):
+            selector.unregister(link.fileno())
+        what = f"connection failed: {type(exc).__name__}: {exc}"[:160]
+        for request_id, entry in list(inflight.items()):
+            if entry[3] is link:
+                del inflight[request_id]
+                out.error(what, _bin(bins, entry[0] - start))
+        while link in slots:
+            slots.remove(link)
+        if link in touched:
+            touched.remove(link)
+
     try:
         while True:
             now = time.perf_counter_ns()
@@ -273,14 +300,21 @@ def drive(
                     scheduled = now
                 link = slots.popleft()
                 call, params, frame = workload.next(next_id)
-                link.submit(next_id, call, params, frame)
                 inflight[next_id] = (scheduled, call, params, link)
-                if not touched or touched[-1] is not link:
-                    touched.append(link)
                 next_id += 1
                 sent += 1
+                try:
+                    link.submit(next_id - 1, call, params, frame)
+                except OSError as exc:
+                    fail(link, exc)
+                    continue
+                if not touched or touched[-1] is not link:
+                    touched.append(link)
             for link in touched:
-                link.flush()
+                try:
+                    link.flush()
+                except OSError as exc:
+                    fail(link, exc)
             touched.clear()
             if not inflight and (stopped or not slots):
                 break
@@ -297,15 +331,7 @@ def drive(
                 try:
                     replies = link.receive()
                 except (OSError, EOFError, InvalidResponse, ValueError) as exc:
-                    selector.unregister(key.fd)
-                    out.dead.add(key.fd)
-                    for request_id, entry in list(inflight.items()):
-                        if entry[3] is link:
-                            del inflight[request_id]
-                            what = f"connection failed: {type(exc).__name__}: {exc}"[:160]
-                            out.error(what, _bin(bins, entry[0] - start))
-                    while link in slots:
-                        slots.remove(link)
+                    fail(link, exc)
                     continue
                 now = time.perf_counter_ns()
                 for request_id, message, failure in replies:

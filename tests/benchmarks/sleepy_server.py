@@ -6,7 +6,8 @@
   from 1 in this process) blocks the whole event loop for ``ms``
   milliseconds: every call in flight or due meanwhile waits, as when a
   server pauses for garbage collection or a synchronous library call.
-* ``fail()`` answers with an ``isError`` result; ``boom()`` raises.
+* ``fail()`` answers with an ``isError`` result.
+* ``die(at)`` answers at once, except that call number ``at`` ends the process.
 
 Run: ``python tests/benchmarks/sleepy_server.py [--http --port N]``.
 """
@@ -14,6 +15,7 @@ Run: ``python tests/benchmarks/sleepy_server.py [--http --port N]``.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 
@@ -43,6 +45,15 @@ def stall(ms: float, at: int) -> str:
 def fail() -> str:
     """A tool-level failure: the result has ``isError: true``."""
     raise ValueError("this tool always fails")
+
+
+@server.tool(run="loop")
+def die(at: int) -> str:
+    """Exit the whole process, without answering, on call number ``at``."""
+    _calls[0] += 1
+    if _calls[0] == at:
+        os._exit(3)
+    return "ok"
 
 
 if __name__ == "__main__":

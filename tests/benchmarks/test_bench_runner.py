@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks import plot
+from benchmarks import plot, results_md
 from benchmarks.peers import MCPCORE, ROOT
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -27,12 +27,14 @@ def test_plot_is_well_formed_svg_with_a_bar_per_value() -> None:
 
 
 def test_runner_drives_mcpcore_bench_compare_and_writes_results(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n{results_md.README_START}\nold table\n{results_md.README_END}\n\nrest\n")
     done = subprocess.run(
         [
             sys.executable, "-m", "benchmarks.runner", "--only", f"floor,{MCPCORE.lower()}",
             "--rounds", "1", "--requests", "20", "--seconds", "0.2", "--warmup", "3",
             "--number", "20", "--repeat", "1", "--hold", "8", "--no-npm", "--profile-requests", "50",
-            "--write", "--out", str(tmp_path), "--json", str(tmp_path / "out.json"),
+            "--write", "--out", str(tmp_path), "--json", str(tmp_path / "out.json"), "--readme", str(readme),
         ],
         cwd=ROOT,
         env=ENV,
@@ -61,3 +63,6 @@ def test_runner_drives_mcpcore_bench_compare_and_writes_results(tmp_path: Path) 
     ET.fromstring((tmp_path / "results.svg").read_text())
     assert "<svg" in (tmp_path / "report.html").read_text()
     assert b"| floor |" in done.stdout
+    text = readme.read_text()
+    assert "old table" not in text and text.endswith("\n\nrest\n")
+    assert f"| **{MCPCORE}** |" in text and "| floor |" in text

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import orjson
 import pytest
 
 from mcpcore.bench import (
+    Call,
     HttpBenchClient,
     PhaseResult,
     Settings,
@@ -117,6 +119,16 @@ def test_errors_and_is_error_results_are_counted_not_timed() -> None:
         assert (result.requests, result.errors, result.histogram.count) == (0, 10, 0)
         assert sum(result.error_samples.values()) == 10
     assert any("isError" in text for text in failing.error_samples), failing.error_samples
+
+
+@pytest.mark.parametrize("level", [1, 4])
+def test_a_server_that_dies_mid_run_fails_its_calls_and_the_run_ends(level: int) -> None:
+    settings = _settings(calls=lambda: [Call("tools/call", {"name": "die", "arguments": {"at": 6}})])
+    settings = replace(settings, concurrency=(level,), requests=50, warmup_requests=0)
+    (result,) = run_target(Target("s", SLEEPY, env=ENV), settings)
+    assert result.requests <= 5  # at most the calls before call six, which ends the server
+    assert 1 <= result.errors <= level
+    assert any("connection failed" in text for text in result.error_samples), result.error_samples
 
 
 # ------------------------------------------------------------------ HTTP
