@@ -153,6 +153,8 @@ def _settings(parsed: argparse.Namespace, parser: argparse.ArgumentParser, http:
     _calls(parsed, parser)  # refuse bad calls before anything is spawned
     protocol = parsed.protocol or ("2026-07-28" if parsed.session == "stateless" else DEFAULT_VERSION)
     session = parsed.session or ("stateless" if is_modern(protocol) else "reuse")
+    if (session == "stateless") != is_modern(protocol):
+        parser.error(f"--session {session} does not go with --protocol {protocol}: stateless is 2026-07-28")
     if parsed.concurrency is not None:
         concurrency = parsed.concurrency
     elif parsed.rate:
@@ -204,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments, command = arguments[:split], arguments[split + 1 :]
     parser = build_parser()
     parsed = parser.parse_args(arguments)
+    for option in ("json", "csv"):  # "--json URL": the URL is the target, the JSON goes to stdout
+        value = getattr(parsed, option)
+        if parsed.url is None and value is not None and value.startswith(("http://", "https://")):
+            parsed.url = value
+            setattr(parsed, option, STDOUT)
     if parsed.json == STDOUT and parsed.csv == STDOUT:
         parser.error("--json and --csv cannot both print to stdout; give one a FILE")
     entries: list[Entry] = []

@@ -116,20 +116,21 @@ class HttpLink:
 
     def submit(self, request_id: int, call: Call, params: Any, frame: bytes) -> None:
         self._request = (request_id, call, params, frame)
-        if self.session == "per-call":
-            self._stage = _INIT
-            self.client.send(initialize_frame(self.client.version, request_id), "initialize")
+        self._stage = _INIT if self.session == "per-call" else _CALL
+
+    def flush(self) -> None:
+        """Send the submitted call (in ``per-call`` mode, its ``initialize`` first)."""
+        if self._request is None:
+            return
+        if self._stage == _INIT:
+            self.client.send(initialize_frame(self.client.version, self._request[0]), "initialize")
         else:
-            self._stage = _CALL
             self._send_call()
 
     def _send_call(self) -> None:
         assert self._request is not None
         _, call, params, frame = self._request
         self.client.send(frame, call.method, header_name(call.method, params))
-
-    def flush(self) -> None:
-        return None
 
     def receive(self) -> list[Reply]:
         data = self.client.sock.recv(1 << 16)
@@ -259,6 +260,7 @@ def drive(
     stopped = False
     last_answer = start
     touched: list[Link] = []
+    batch: dict[int, list[int]] = {}  # id(link) -> closed-loop requests waiting for its write
     dead: set[int] = set()
 
     def fail(link: Link, exc: BaseException) -> None:
@@ -275,8 +277,6 @@ def drive(
                 out.error(what, _bin(bins, entry[0] - start))
         while link in slots:
             slots.remove(link)
-        if link in touched:
-            touched.remove(link)
 
     try:
         while True:
@@ -297,10 +297,12 @@ def drive(
                     if end_send is not None and now >= end_send:
                         stopped = True
                         break
-                    scheduled = now
+                    scheduled = 0  # closed loop: set to the send time below
                 link = slots.popleft()
                 call, params, frame = workload.next(next_id)
                 inflight[next_id] = (scheduled, call, params, link)
+                if not rate:
+                    batch.setdefault(id(link), []).append(next_id)
                 next_id += 1
                 sent += 1
                 try:
@@ -310,12 +312,20 @@ def drive(
                     continue
                 if not touched or touched[-1] is not link:
                     touched.append(link)
-            for link in touched:
+            for link in list(touched):
+                # Closed loop: latency runs from this link's write, after its frames are built, so
+                # building 64 frames (or writing to 15 other connections) is not counted as the server's.
+                sent_at = time.perf_counter_ns()
+                for request_id in batch.pop(id(link), ()):
+                    entry = inflight.get(request_id)
+                    if entry is not None:
+                        inflight[request_id] = (sent_at, *entry[1:])
                 try:
                     link.flush()
                 except OSError as exc:
                     fail(link, exc)
             touched.clear()
+            batch.clear()
             if not inflight and (stopped or not slots):
                 break
             if inflight and now - last_answer > timeout_ns:

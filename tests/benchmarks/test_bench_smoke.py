@@ -223,6 +223,20 @@ def test_cli_json_alone_prints_the_results_document() -> None:
         assert "p50_us" not in entry
 
 
+def test_cli_spawns_an_http_server_and_json_before_the_url_still_prints() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    floor_http = [PY, "-m", "benchmarks.servers.floor_http", "--port", str(port)]
+    done = _cli("--requests", "10", "--clients", "1,2", "--json", url, "--", *floor_http)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    results = orjson.loads(done.stdout)["results"]
+    assert [(r["phase"], r["transport"], r["session"], r["errors"]) for r in results] == [
+        ("c=1", "http", "reuse", 0),
+        ("c=2", "http", "reuse", 0),
+    ]
+    assert results[0]["cold_start_ms"] > 0 and results[0]["body_types"] == {"application/json": 10}
+
+
 def test_cli_call_method_and_workload(tmp_path: Path) -> None:
     workload = tmp_path / "mix.json"
     workload.write_bytes(
@@ -295,6 +309,8 @@ def test_cli_refuses_bad_options() -> None:
         ["--call", "add", "not json", "--", *FLOOR_STDIO],
         ["--compare", "no-equals-sign"],
         ["--json", "--csv", "--", *FLOOR_STDIO],
+        ["--session", "per-call", "--protocol", "2026-07-28", "http://127.0.0.1:9/mcp"],
+        ["--session", "stateless", "--protocol", "2025-11-25", "http://127.0.0.1:9/mcp"],
         [],
     ):
         done = _cli(*options)
