@@ -54,7 +54,7 @@ def compare(
     *,
     http: bool,
     rounds: int = 3,
-    requests: int = 2000,
+    requests: int = 20_000,
     seconds: float | None = 0.6,
     warmup: int = 200,
     levels: Sequence[int] | None = None,
@@ -108,7 +108,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--http", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=0.6)
     parser.add_argument("--no-pin", action="store_true")
     args = parser.parse_args()

@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per server (median)")
-    parser.add_argument("--requests", type=int, default=2000, help="calls per phase, at most")
+    parser.add_argument("--requests", type=int, default=20_000, help="calls per phase, at most")
     parser.add_argument("--seconds", type=float, default=0.6, help="time cap per phase")
     parser.add_argument("--warmup", type=int, default=200, help="calls before measuring")
     parser.add_argument("--repeat", type=int, default=7, help="micro: best of this many loops")

@@ -132,7 +132,14 @@ def _over_time(results: Sequence[PhaseResult], colours: dict[str, str]) -> str:
         y = y_of(tick)
         parts.append(f'<line x1="{_LEFT - 4}" y1="{y:.1f}" x2="{_LEFT}" y2="{y:.1f}" stroke="#333"/>')
         parts.append(f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt_ms(tick)}</text>')
-    parts.append(f'<text x="{_W - _RIGHT}" y="{_H - _BOTTOM + 15}" text-anchor="end">{end:.1f} s</text>')
+    step = max(0.1, round(end / 5, 1))
+    tick = 0.0
+    while tick <= end:
+        x = _LEFT + tick / end * plot_w
+        base = _H - _BOTTOM
+        parts.append(f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="#333"/>')
+        parts.append(f'<text x="{x:.1f}" y="{base + 15}" text-anchor="middle">{tick:g} s</text>')
+        tick = round(tick + step, 3)
     for result in results:
         for key, dash in (("p99_ms", ""), ("p50_ms", ' stroke-dasharray="4 3"')):
             line = [
