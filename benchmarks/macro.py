@@ -43,10 +43,9 @@ class CompareRun:
         return next((r for r in self.results if r.server == server and r.phase == phase), None)
 
     def shown_command(self) -> str:
-        """The command as a reader would type it (``python`` for this interpreter's path)."""
-        return shlex.join(["python" if part == sys.executable else part for part in self.command]).replace(
-            sys.executable, "python"
-        )
+        """The command as a reader would type it: ``python`` for this interpreter, paths from the checkout."""
+        text = shlex.join(["python" if part == sys.executable else part for part in self.command])
+        return text.replace(sys.executable, "python").replace(f"{ROOT}/", "")
 
 
 def compare(

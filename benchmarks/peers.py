@@ -69,7 +69,8 @@ class ServerSpec:
         argv = self.http if http else self.stdio
         assert argv is not None
         prefix = ["env", *(f"{key}={value}" for key, value in self.env.items())] if self.env else []
-        return f"{self.name}={shlex.join([*prefix, *argv])}"
+        words = [word if word == "{port}" else shlex.quote(word) for word in [*prefix, *argv]]
+        return f"{self.name}={' '.join(words)}"
 
 
 def free_port() -> int:

@@ -121,7 +121,7 @@ def report(suite: Suite) -> str:
         f"Medians of {cfg['rounds']} interleaved rounds; each phase runs up to {cfg['requests']:,} calls of"
         f" `add` or {cfg['seconds']} s, whichever ends first, after {cfg['warmup']} warm-up calls. Cold start"
         " is spawn to the first answer; RSS is after the phase; CPU is the server's user+system time per"
-        " call. Ratios are to the floor in the same phase."
+        " call; requests and errors are totals over the rounds. Ratios are to the floor in the same phase."
     )
     parts = [
         "# Benchmark results",
