@@ -48,6 +48,9 @@ __all__ = [
 DEFAULT_VERSION = versions.LATEST_LEGACY
 CLIENT_INFO = {"name": "mcpcore-bench", "version": "1"}
 INITIALIZED = b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
+#: Bytes asked of one ``read``: below glibc's mmap threshold (128 KiB), so the buffer is not mapped and
+#: unmapped on every call (a 256 KiB read costs more than a fast server's whole answer).
+READ_BYTES = 64 * 1024
 #: The longest stdio line the bench buffers: a server that never ends a line fails, memory stays bounded.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
@@ -123,7 +126,7 @@ class StdioBenchClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self._in], [], [], remaining)[0]:
                 raise TimeoutError("the server sent nothing in time")
-            chunk = os.read(self._in, 1 << 16)
+            chunk = os.read(self._in, READ_BYTES)
             if not chunk:
                 raise EOFError("the server closed stdout")
             self._buffer += chunk
@@ -152,7 +155,7 @@ class StdioBenchClient:
         Pipelined runs get many responses per read, so the client's own
         syscalls do not cap the fastest servers.
         """
-        chunk = os.read(self._in, 1 << 18)
+        chunk = os.read(self._in, READ_BYTES)
         if not chunk:
             raise EOFError("the server closed stdout")
         self._buffer += chunk

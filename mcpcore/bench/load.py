@@ -19,6 +19,7 @@ out of a deque: a stdio link appears once per request it may carry.
 from __future__ import annotations
 
 import contextlib
+import select
 import selectors
 import time
 from collections import deque
@@ -245,9 +246,9 @@ def drive(
         for _ in range(link.capacity):
             if len(slots) < concurrency:
                 slots.append(link)
-    selector = selectors.DefaultSelector()
+    selector = _Readable()
     for link in links:
-        selector.register(link.fileno(), selectors.EVENT_READ, link)
+        selector.register(link.fileno(), link)
     inflight: dict[int, tuple[int, Call, Any, Link]] = {}
     bins = out.bins
     interval = 1e9 / rate if rate else 0.0
@@ -268,7 +269,7 @@ def drive(
         if id(link) in dead:
             return
         dead.add(id(link))
-        with contextlib.suppress(KeyError, ValueError):
+        with contextlib.suppress(KeyError, ValueError, OSError):
             selector.unregister(link.fileno())
         what = f"connection failed: {type(exc).__name__}: {exc}"[:160]
         for request_id, entry in list(inflight.items()):
@@ -336,8 +337,7 @@ def drive(
             wait = timeout
             if rate and slots and not stopped:
                 wait = max(0.0, (next_due - now) / 1e9)
-            for key, _ in selector.select(min(wait, timeout)):
-                link = key.data
+            for link in selector.wait(min(wait, timeout)):
                 try:
                     replies = link.receive()
                 except (OSError, EOFError, InvalidResponse, ValueError) as exc:
@@ -367,6 +367,51 @@ def drive(
         selector.close()
     out.seconds = max(last_answer - start, 1) / 1e9
     return out, next_id
+
+
+class _Readable:
+    """Which links have something to read: ``epoll`` itself where there is one, else :mod:`selectors`.
+
+    The :mod:`selectors` wrapper costs about two microseconds a wait in
+    Python, a sixth of a fast server's whole round trip, so on Linux the
+    poller is used directly.
+    """
+
+    def __init__(self) -> None:
+        self._links: dict[int, Link] = {}
+        self._epoll = select.epoll() if hasattr(select, "epoll") else None
+        self._selector = None if self._epoll is not None else selectors.DefaultSelector()
+
+    def register(self, fd: int, link: Link) -> None:
+        self._links[fd] = link
+        if self._epoll is not None:
+            self._epoll.register(fd, select.EPOLLIN)
+        else:
+            assert self._selector is not None
+            self._selector.register(fd, selectors.EVENT_READ)
+
+    def unregister(self, fd: int) -> None:
+        if self._links.pop(fd, None) is None:
+            return
+        if self._epoll is not None:
+            self._epoll.unregister(fd)
+        else:
+            assert self._selector is not None
+            self._selector.unregister(fd)
+
+    def wait(self, timeout: float) -> list[Link]:
+        links = self._links
+        if self._epoll is not None:
+            return [links[fd] for fd, _ in self._epoll.poll(timeout) if fd in links]
+        assert self._selector is not None
+        return [links[key.fd] for key, _ in self._selector.select(timeout) if key.fd in links]
+
+    def close(self) -> None:
+        if self._epoll is not None:
+            self._epoll.close()
+        else:
+            assert self._selector is not None
+            self._selector.close()
 
 
 def _bin(bins: dict[int, TimelineBin], offset_ns: int) -> TimelineBin:
