@@ -102,6 +102,8 @@ class StdioBenchClient:
         self._out = self.process.stdin.fileno()
         self._in = self.process.stdout.fileno()
         self._buffer = bytearray()
+        #: ``perf_counter_ns`` right after the last :meth:`read_available` read returned.
+        self.read_at = 0
 
     def fileno(self) -> int:
         return self._in
@@ -156,6 +158,7 @@ class StdioBenchClient:
         syscalls do not cap the fastest servers.
         """
         chunk = os.read(self._in, READ_BYTES)
+        self.read_at = time.perf_counter_ns()  # when the bytes arrived, before the client parses them
         if not chunk:
             raise EOFError("the server closed stdout")
         self._buffer += chunk
