@@ -33,6 +33,8 @@ MCPCORE = "mcpcore async def (uvloop)"
 MCPCORE_ASYNCIO = "mcpcore async def (asyncio)"
 #: The calculator example: ``add`` inline on the loop (``run="loop"``), which no peer offers.
 MCPCORE_INLINE = "mcpcore inline (uvloop)"
+#: The same inline ``add`` behind one pass-through middleware on ``tools/call``.
+MCPCORE_MIDDLEWARE = "mcpcore inline + 1 middleware (uvloop)"
 #: A plain ``def`` tool in its default placement, a worker thread.
 MCPCORE_THREAD = "mcpcore def in a thread (uvloop)"
 SDK_LOWLEVEL = "mcp SDK (low-level)"
@@ -123,6 +125,7 @@ def servers(*, install_node: bool = True) -> list[ServerSpec]:
     calculator = [py, "-m", "mcpcore.examples.calculator"]
     async_add = [py, "-m", "benchmarks.servers.async_add"]
     thread_add = [py, "-m", "benchmarks.servers.thread_add"]
+    middleware_add = [py, "-m", "benchmarks.servers.middleware_add"]
     node = shutil.which("node") or "node"
     uvloop, asyncio = {"MCPCORE_LOOP": "uvloop"}, {"MCPCORE_LOOP": "asyncio"}
     return [
@@ -135,6 +138,7 @@ def servers(*, install_node: bool = True) -> list[ServerSpec]:
         ServerSpec(MCPCORE, "mcpcore", async_add, [*async_add, *port], uvloop),
         ServerSpec(MCPCORE_ASYNCIO, "mcpcore", async_add, [*async_add, *port], asyncio),
         ServerSpec(MCPCORE_INLINE, "mcpcore", calculator, [*calculator, *port], uvloop),
+        ServerSpec(MCPCORE_MIDDLEWARE, "mcpcore", middleware_add, [*middleware_add, *port], uvloop),
         ServerSpec(MCPCORE_THREAD, "mcpcore", thread_add, [*thread_add, *port], uvloop),
         ServerSpec(
             SDK_LOWLEVEL,

@@ -17,6 +17,7 @@ from benchmarks.peers import (
     FLOOR,
     MCPCORE,
     MCPCORE_INLINE,
+    MCPCORE_MIDDLEWARE,
     MCPCORE_THREAD,
     SDK_LOWLEVEL,
     TS_SDK,
@@ -208,6 +209,9 @@ def report(suite: Suite) -> str:
         " no MCP logic.",
         f"- **{MCPCORE}** (and on asyncio): `benchmarks/servers/async_add.py`, `async def add`.",
         f'- **{MCPCORE_INLINE}**: `mcpcore/examples/calculator.py`, `add` inline on the loop (`run="loop"`).',
+        f"- **{MCPCORE_MIDDLEWARE}**: `benchmarks/servers/middleware_add.py`, the same inline `add` behind"
+        " one pass-through middleware on `tools/call` (the middleware's cost; without one, the inline"
+        " path is the calculator's).",
         f"- **{MCPCORE_THREAD}**: `benchmarks/servers/thread_add.py`, a plain `def add` in its default"
         " placement, a worker thread.",
         f"- **{SDK_LOWLEVEL}**: `benchmarks/servers/sdk_lowlevel.py`, the low-level `Server` with"
