@@ -31,7 +31,7 @@ typecheck: $(DEV)
 	$(VENV)/bin/mypy --strict mcpcore
 
 bench: $(BENCH)
-	$(PY) -m benchmarks.runner --write
+	$(PY) -m benchmarks.runner --write --readme README.md
 
 # The official MCP conformance suite against the fixture over HTTP (installs node 22 + suite into .node/).
 conformance: $(DEV)

@@ -1,62 +1,19 @@
-"""Macro: every HTTP-capable server over loopback (1 client sequential, 16 clients), plus 1,000 clients.
+"""Many keep-alive HTTP clients held at once on one server (``make bench`` runs it on mcpcore).
 
-Peers serve Streamable HTTP with JSON responses (the Python ones on uvicorn);
-each client is a raw-socket keep-alive HTTP/1.1 connection holding its own
-MCP session. Standalone: ``python -m benchmarks.bench_http [--rounds N]``.
+Each client is its own MCP session with one call outstanding; what is
+measured is that none fails and the server's memory per client stays small.
+Standalone: ``python -m benchmarks.bench_http --hold 1000``.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
-import sys
 import time
-from collections.abc import Sequence
 
-from benchmarks.macro import Outcome, interleaved
-from benchmarks.peers import FLOOR, MCPCORE, ServerSpec, free_port, servers
-from mcpcore.bench import BenchResult, HoldResult, HttpBenchClient, bench_http, format_table, hold_http
-
-CLIENTS = (1, 16)
-
-
-def run(
-    specs: Sequence[ServerSpec],
-    *,
-    rounds: int = 3,
-    requests: int = 3000,
-    seconds: float | None = 1.0,
-    warmup: int = 200,
-    clients: Sequence[int] = CLIENTS,
-    pin: bool = True,
-) -> Outcome:
-    usable = [spec for spec in specs if spec.http is not None and spec.missing is None]
-
-    def measure(spec: ServerSpec) -> BenchResult:
-        port = free_port()
-        return bench_http(
-            spec.name,
-            f"http://127.0.0.1:{port}/mcp",
-            argv=spec.http_argv(port),
-            env=spec.stdio_env(),
-            requests=requests,
-            clients=clients,
-            warmup=warmup,
-            phase_seconds=seconds,
-            pin=pin,
-        )
-
-    outcome = interleaved(usable, rounds, measure, "http")
-    outcome.skipped = {spec.name: spec.missing for spec in specs if spec.missing is not None}
-    outcome.skipped.update(
-        {
-            spec.name: "no HTTP server in this suite"
-            for spec in specs
-            if spec.http is None and not spec.missing
-        }
-    )
-    return outcome
+from benchmarks.peers import MCPCORE, ServerSpec, free_port, servers
+from mcpcore.bench import HoldResult, hold_http
+from mcpcore.bench.run import connect_when_ready
 
 
 def hold(spec: ServerSpec, *, clients: int = 1000, rounds: int = 3) -> HoldResult:
@@ -71,15 +28,7 @@ def hold(spec: ServerSpec, *, clients: int = 1000, rounds: int = 3) -> HoldResul
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                HttpBenchClient(url).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{spec.name} did not start listening") from None
-                time.sleep(0.01)
+        connect_when_ready(url, "2025-11-25", time.perf_counter() + 60, process).close()
         time.sleep(0.2)  # let the probe connection's teardown settle before the idle RSS reading
         return hold_http(url, clients=clients, rounds=rounds, pid=process.pid)
     finally:
@@ -93,29 +42,16 @@ def hold(spec: ServerSpec, *, clients: int = 1000, rounds: int = 3) -> HoldResul
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument(
-        "--hold", type=int, default=1000, help="concurrent clients for the hold test (0: skip)"
-    )
+    parser.add_argument("--hold", type=int, default=1000, help="concurrent clients")
     args = parser.parse_args()
-    specs = servers()
-    outcome = run(specs, rounds=args.rounds, requests=args.requests, seconds=args.seconds)
-    print(format_table(outcome.medians(), baseline=FLOOR))
-    for name, why in {**outcome.skipped, **outcome.failures}.items():
-        print(f"- {name}: {why}")
-    if args.hold:
-        target = next(spec for spec in specs if spec.name == MCPCORE)
-        held = hold(target, clients=args.hold)
-        print(
-            f"{held.connected}/{held.clients} clients, {held.requests} requests, {held.errors} errors, "
-            f"{held.throughput:,.0f} req/s, RSS {held.rss_before_mib:.1f} -> {held.rss_after_mib:.1f} MiB",
-            file=sys.stdout,
-        )
+    target = next(spec for spec in servers(install_node=False) if spec.name == MCPCORE)
+    held = hold(target, clients=args.hold)
+    print(
+        f"{held.connected}/{held.clients} clients, {held.requests} requests, {held.errors} errors, "
+        f"{held.throughput:,.0f} req/s, RSS {held.rss_before_mib:.1f} -> {held.rss_after_mib:.1f} MiB"
+    )
     return 0
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""The servers the suite measures: the floor, mcpcore on both loops, and the peers.
+"""The servers the suite measures: the floor, mcpcore (async def, inline, in a thread), and the peers.
 
 Every server offers an equivalent ``add(a: int, b: int) -> int`` tool whose
 first text content is the decimal sum. A peer that is not installed (no
@@ -13,6 +13,7 @@ import importlib.metadata
 import importlib.util
 import os
 import platform
+import shlex
 import shutil
 import socket
 import subprocess
@@ -27,8 +28,15 @@ TS_RANGE = "^1.32"
 TS_SERVER = Path(__file__).resolve().parent / "servers" / "ts_sdk_add.mjs"
 
 FLOOR = "floor"
-MCPCORE = "mcpcore (uvloop)"
-MCPCORE_ASYNCIO = "mcpcore (asyncio)"
+#: The headline: an ``async def`` tool, like every peer's handler (benchmarks/servers/async_add.py).
+MCPCORE = "mcpcore async def (uvloop)"
+MCPCORE_ASYNCIO = "mcpcore async def (asyncio)"
+#: The calculator example: ``add`` inline on the loop (``run="loop"``), which no peer offers.
+MCPCORE_INLINE = "mcpcore inline (uvloop)"
+#: The same inline ``add`` behind one pass-through middleware on ``tools/call``.
+MCPCORE_MIDDLEWARE = "mcpcore inline + 1 middleware (uvloop)"
+#: A plain ``def`` tool in its default placement, a worker thread.
+MCPCORE_THREAD = "mcpcore def in a thread (uvloop)"
 SDK_LOWLEVEL = "mcp SDK (low-level)"
 SDK_MCPSERVER = "mcp SDK (MCPServer)"
 FASTMCP = "FastMCP"
@@ -52,6 +60,19 @@ class ServerSpec:
     def http_argv(self, port: int) -> list[str]:
         assert self.http is not None
         return [part.replace("{port}", str(port)) for part in self.http]
+
+    def compare_arg(self, http: bool) -> str:
+        """This server as one ``mcpcore bench --compare NAME=COMMAND`` argument.
+
+        Its environment goes in front through ``env`` (which execs the server,
+        so the pid the bench watches is the server's own); ``{port}`` stays
+        in HTTP commands for the bench to fill in.
+        """
+        argv = self.http if http else self.stdio
+        assert argv is not None
+        prefix = ["env", *(f"{key}={value}" for key, value in self.env.items())] if self.env else []
+        words = [word if word == "{port}" else shlex.quote(word) for word in [*prefix, *argv]]
+        return f"{self.name}={' '.join(words)}"
 
 
 def free_port() -> int:
@@ -100,9 +121,13 @@ def ensure_node_peer(*, install: bool = True) -> str | None:
 def servers(*, install_node: bool = True) -> list[ServerSpec]:
     """Every server of the suite, in table order (skipped ones carry ``missing``)."""
     py = sys.executable
+    port = ["--http", "--port", "{port}"]
     calculator = [py, "-m", "mcpcore.examples.calculator"]
-    http_calculator = [*calculator, "--http", "--port", "{port}"]
+    async_add = [py, "-m", "benchmarks.servers.async_add"]
+    thread_add = [py, "-m", "benchmarks.servers.thread_add"]
+    middleware_add = [py, "-m", "benchmarks.servers.middleware_add"]
     node = shutil.which("node") or "node"
+    uvloop, asyncio = {"MCPCORE_LOOP": "uvloop"}, {"MCPCORE_LOOP": "asyncio"}
     return [
         ServerSpec(
             FLOOR,
@@ -110,15 +135,11 @@ def servers(*, install_node: bool = True) -> list[ServerSpec]:
             [py, "-m", "benchmarks.servers.floor"],
             [py, "-m", "benchmarks.servers.floor_http", "--port", "{port}"],
         ),
-        ServerSpec(MCPCORE, "mcpcore", calculator, http_calculator, {"MCPCORE_LOOP": "uvloop"}),
-        ServerSpec(MCPCORE_ASYNCIO, "mcpcore", calculator, http_calculator, {"MCPCORE_LOOP": "asyncio"}),
-        ServerSpec(
-            "mcpcore, add in a thread",
-            "mcpcore",
-            [py, "-m", "benchmarks.servers.thread_add"],
-            None,
-            {"MCPCORE_LOOP": "uvloop"},
-        ),
+        ServerSpec(MCPCORE, "mcpcore", async_add, [*async_add, *port], uvloop),
+        ServerSpec(MCPCORE_ASYNCIO, "mcpcore", async_add, [*async_add, *port], asyncio),
+        ServerSpec(MCPCORE_INLINE, "mcpcore", calculator, [*calculator, *port], uvloop),
+        ServerSpec(MCPCORE_MIDDLEWARE, "mcpcore", middleware_add, [*middleware_add, *port], uvloop),
+        ServerSpec(MCPCORE_THREAD, "mcpcore", thread_add, [*thread_add, *port], uvloop),
         ServerSpec(
             SDK_LOWLEVEL,
             "peer",

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from benchmarks.peers import ROOT, free_port
-from mcpcore.bench import HttpBenchClient, bench_http, bench_stdio
+from mcpcore.bench import HttpBenchClient, Settings, Target, add_call, run_target
 
 
 def _stats_rows(path: Path, top: int) -> list[tuple[str, int, float, float]]:
@@ -40,6 +40,8 @@ def _stats_rows(path: Path, top: int) -> list[tuple[str, int, float, float]]:
 def profile(http: bool, *, requests: int = 5000, top: int = 15) -> tuple[str, int]:
     """Profile one transport; returns a Markdown table and the number of calls driven."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MCPCORE_LOOP": "uvloop"}
+    # Sequential calls, then 16 in flight (stdio) or 16 clients (HTTP), no time cap.
+    settings = Settings(lambda: [add_call()], concurrency=(1, 16), requests=requests, warmup_requests=100)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "server.prof"
         argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "mcpcore.examples.calculator"]
@@ -63,14 +65,13 @@ def profile(http: bool, *, requests: int = 5000, top: int = 15) -> tuple[str, in
                         if process.poll() is not None or time.monotonic() > deadline:
                             raise RuntimeError("the profiled server did not start") from None
                         time.sleep(0.02)
-                result = bench_http("profiled", url, requests=requests, clients=(16,), warmup=100)
+                results = run_target(Target("profiled", url=url), settings)
             finally:
                 process.send_signal(signal.SIGINT)
                 process.wait(30)
         else:
-            result = bench_stdio("profiled", argv, requests=requests, inflight=(16,), warmup=100, env=env)
-        # No phase has a time cap here: warmup + sequential + one pipelined/concurrent phase of 16.
-        calls = 100 + result.samples + max(requests, 16 * 50)
+            results = run_target(Target("profiled", argv, env=env), settings)
+        calls = 100 + sum(result.requests + result.errors for result in results)
         rows = _stats_rows(out, top)
     lines = [
         "| function | calls | own time, us per tools/call | cumulative s |",

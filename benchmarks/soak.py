@@ -176,13 +176,7 @@ def _free_port() -> int:
 
 
 def _delete_session(client: HttpBenchClient) -> int:
-    head = (
-        f"DELETE {client.path} HTTP/1.1\r\nHost: {client.host}:{client.port}\r\n"
-        f"Mcp-Session-Id: {client.session_id}\r\nMCP-Protocol-Version: {client.version}\r\n"
-        "Content-Length: 0\r\n\r\n"
-    )
-    client.sock.sendall(head.encode("latin-1"))
-    return client.read().status
+    return client.delete()
 
 
 def _open_session(url: str) -> HttpBenchClient:

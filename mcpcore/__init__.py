@@ -31,6 +31,7 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
+    from mcpcore.proxy import proxy
     from mcpcore.transport.asgi import AsgiApp
     from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
     from mcpcore.transport.security import AccessToken, BearerAuth, TokenVerifier
@@ -55,6 +56,8 @@ _LAZY = {
     "TokenVerifier": "mcpcore.transport.security",
     "serve_http": "mcpcore.transport.http",
     "start_http": "mcpcore.transport.http",
+    # A proxy imports the client.
+    "proxy": "mcpcore.proxy",
 }
 
 
@@ -110,6 +113,7 @@ __all__ = [
     "image",
     "log_requests",
     "otel_spans",
+    "proxy",
     "resource_link",
     "roots_request",
     "run",

@@ -89,7 +89,19 @@ def _import_file(path: str) -> ModuleType:
 
 
 def _run(args: argparse.Namespace) -> int:
-    server = load_server(args.target, args.app_dir)
+    command: list[str] = getattr(args, "command", None) or []
+    if args.proxy:
+        from mcpcore.proxy import proxy
+
+        if bool(command) == bool(args.target):
+            raise SystemExit("mcpcore: --proxy takes a URL, or a command after --, not both")
+        server = proxy(args.target or command)
+    elif command:
+        raise SystemExit("mcpcore: a command after -- goes with --proxy")
+    elif not args.target:
+        raise SystemExit("mcpcore: run needs a server: module[:attribute] or path/to/file.py[:attribute]")
+    else:
+        server = load_server(args.target, args.app_dir)
     if args.http:
         server.run(
             "http",
@@ -132,8 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="serve a Server over stdio")
     run.add_argument(
         "target",
+        nargs="?",
         help="module[:attribute] or path/to/file.py[:attribute] naming an mcpcore.Server "
-        "(default attribute: server)",
+        "(default attribute: server); with --proxy, the URL of the server to forward to",
+    )
+    run.add_argument(
+        "--proxy",
+        action="store_true",
+        help="serve a proxy of another MCP server: its URL as the target, or its command after --",
     )
     run.add_argument(
         "--app-dir",
@@ -172,7 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mcpcore.bench import main as bench_main
 
         return bench_main(arguments[1:])
+    command: list[str] = []
+    if arguments[:1] == ["run"] and "--" in arguments:  # run's own options, then -- and a command
+        split = arguments.index("--")
+        arguments, command = arguments[:split], arguments[split + 1 :]
     args = build_parser().parse_args(arguments)
+    args.command = command
     return int(args.handler(args))
 
 

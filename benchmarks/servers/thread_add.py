@@ -1,8 +1,15 @@
 """The calculator's ``add`` with the default placement of a plain function: a worker thread.
 
 Measured beside the example (where ``add`` runs inline with ``run="loop"``)
-to put a number on what the thread hop costs.
+and the ``async def`` server to put a number on what the thread hop costs:
+most people write tools as plain functions.
+
+Run: ``python -m benchmarks.servers.thread_add`` (stdio) or ``... --http --port N``.
 """
+
+from __future__ import annotations
+
+import sys
 
 from mcpcore import Server
 
@@ -16,4 +23,7 @@ def add(a: int, b: int) -> int:
 
 
 if __name__ == "__main__":
-    server.run()
+    if "--http" in sys.argv:
+        server.run("http", port=int(sys.argv[sys.argv.index("--port") + 1]))
+    else:
+        server.run()

@@ -1,188 +1,173 @@
-"""The benchmark harness in tiny configurations: results parse and have the right shape (never timings).
+"""``mcpcore bench`` in tiny configurations against real servers: results have the right shape.
 
-Servers are real subprocesses (the floor and the calculator, on both loops);
-the HTTP response parser, the table, the plot and the runner's report are
-checked on what those runs produce.
+Never timings (the self-check in test_bench_selfcheck.py is the one exception).
+
+Servers are real subprocesses: the floor, the calculator on both loops, and
+tests/benchmarks/sleepy_server.py for calls that fail. The outputs (JSON on
+stdout or in a file, CSV, HTML) are parsed back.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from benchmarks import plot
-from benchmarks.peers import ROOT, free_port
 from mcpcore.bench import (
-    BenchResult,
-    HttpResponse,
-    ResponseReader,
-    bench_http,
-    bench_stdio,
-    format_table,
+    Call,
+    HttpBenchClient,
+    PhaseResult,
+    Settings,
+    Target,
+    add_call,
+    free_port,
     hold_http,
-    median_result,
+    run_target,
 )
+from mcpcore.bench.run import connect_when_ready
 
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
 PY = sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 FLOOR_STDIO = [PY, "-m", "benchmarks.servers.floor"]
 CALCULATOR = [PY, "-m", "mcpcore.examples.calculator"]
+SLEEPY = [PY, str(HERE / "sleepy_server.py")]
+LATENCY_KEYS = {"p50", "p90", "p99", "p999", "max", "mean"}
 
 
-def _assert_shape(result: BenchResult, levels: tuple[int, ...], samples: int, transport: str) -> None:
+def _assert_shape(result: PhaseResult, requests: int, transport: str) -> None:
     assert result.transport == transport
-    assert result.samples == samples
-    assert sorted(result.throughput) == sorted(levels)
-    assert all(value > 0 for value in result.throughput.values())
-    assert 0 < result.p50_us <= result.p90_us <= result.p99_us <= result.max_us
-    assert result.cold_start_ms > 0
-    assert result.cpu_us_per_request >= 0
-    assert result.rss_after_mib > 0
-    assert result.errors == 0
-    assert BenchResult.from_json(orjson.loads(orjson.dumps(result.to_json()))) == result
+    assert (result.requests, result.errors) == (requests, 0), result.error_samples
+    lat = result.latency_ms
+    assert set(lat) == LATENCY_KEYS
+    assert 0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p999"] <= lat["max"]
+    assert result.histogram.count == requests
+    assert result.throughput_rps > 0 and result.duration_s > 0
+    assert result.cold_start_ms > 0 and result.rss_mib > 0
+    assert sum(point["requests"] for point in result.timeline) == requests
+    assert PhaseResult.from_json(orjson.loads(orjson.dumps(result.to_json()))).to_json() == result.to_json()
 
 
-# ------------------------------------------------------------------ HTTP response parser
-
-_JSON = b'{"jsonrpc":"2.0","id":1,"result":{}}'
-_SSE = (
-    b'event: message\r\ndata: {"jsonrpc":"2.0","method":"notifications/progress"}\r\n\r\ndata: '
-    + _JSON
-    + b"\r\n\r\n"
-)
-RESPONSES = [
-    pytest.param(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-        % (len(_JSON), _JSON),
-        200,
-        _JSON,
-        id="content-length",
-    ),
-    pytest.param(
-        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + b"%x\r\n%s\r\n" % (len(_SSE[:20]), _SSE[:20])
-        + b"%x;ext=1\r\n%s\r\n" % (len(_SSE[20:]), _SSE[20:])
-        + b"0\r\n\r\n",
-        200,
-        _SSE,
-        id="chunked-sse",
-    ),
-    pytest.param(
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n",
-        200,
-        b"hello",
-        id="chunked-trailer",
-    ),
-    pytest.param(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", 202, b"", id="accepted"),
-    pytest.param(b"HTTP/1.1 204 No Content\r\n\r\n", 204, b"", id="no-content"),
-]
+def _settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"calls": lambda: [add_call()], "requests": 30, "warmup_requests": 5}
+    values.update(overrides)
+    return Settings(**values)
 
 
-@pytest.mark.parametrize(("raw", "status", "body"), RESPONSES)
-@pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "bytewise"])
-def test_response_reader_parses_each_framing(raw: bytes, status: int, body: bytes, bytewise: bool) -> None:
-    reader = ResponseReader()
-    pieces = [raw[i : i + 1] for i in range(len(raw))] if bytewise else [raw, raw]
-    found: list[HttpResponse] = []
-    for piece in pieces:
-        found += reader.feed(piece)
-    if bytewise:
-        found += reader.feed(raw)
-    assert [(r.status, r.body) for r in found] == [(status, body), (status, body)]
-
-
-def test_response_message_picks_the_response_out_of_an_sse_body() -> None:
-    response = HttpResponse(200, {"content-type": "text/event-stream"}, _SSE)
-    assert response.message() == orjson.loads(_JSON)
-    assert HttpResponse(202, {}, b"").message() is None
-
-
-def test_a_body_delimited_by_close_ends_at_close() -> None:
-    reader = ResponseReader()
-    assert reader.feed(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + _JSON) == []
-    final = reader.close()
-    assert final is not None and final.body == _JSON
+def _cli(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [PY, "-m", "mcpcore", "bench", *arguments],
+        env=env or ENV,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 # ------------------------------------------------------------------ stdio
 
 
-def test_stdio_bench_against_the_floor() -> None:
-    result = bench_stdio("floor", FLOOR_STDIO, requests=40, inflight=(1, 4), warmup=5, env=ENV)
-    _assert_shape(result, (1, 4), 40, "stdio")
+def test_stdio_phases_against_the_floor() -> None:
+    results = run_target(Target("floor", FLOOR_STDIO, env=ENV), _settings(concurrency=(1, 4)))
+    assert [r.phase for r in results] == ["c=1", "c=4"]
+    for result in results:
+        _assert_shape(result, 30, "stdio")
 
 
-def test_stdio_bench_against_the_calculator(loop_name: str) -> None:
+@pytest.mark.parametrize("protocol", ["2025-11-25", "2026-07-28"])
+def test_stdio_both_eras_against_the_calculator(loop_name: str, protocol: str) -> None:
     env = {**ENV, "MCPCORE_LOOP": loop_name}
-    runs = [
-        bench_stdio("calc", CALCULATOR, requests=30, inflight=(2, 8), warmup=5, env=env) for _ in range(2)
-    ]
-    _assert_shape(runs[0], (2, 8), 30, "stdio")
-    median = median_result(runs)
-    assert median.samples == 60 and sorted(median.throughput) == [2, 8]
-    table = format_table([median, runs[0]], baseline="calc").splitlines()
-    assert len(table) == 4 and "p50 / calc" in table[0] and table[2].endswith("1.00x |")
+    results = run_target(Target("calc", CALCULATOR, env=env), _settings(concurrency=(2,), protocol=protocol))
+    _assert_shape(results[0], 30, "stdio")
+    assert results[0].protocol == protocol
 
 
-def test_cli_json_output_parses() -> None:
-    done = subprocess.run(
-        [PY, "-m", "mcpcore", "bench", "--json", "--requests", "20", "--inflight", "1,3", "--", *FLOOR_STDIO],
-        env=ENV,
-        capture_output=True,
-        timeout=60,
-        check=True,
+def test_open_loop_sends_at_the_rate_for_the_duration() -> None:
+    results = run_target(
+        Target("floor", FLOOR_STDIO, env=ENV),
+        _settings(concurrency=(8,), rates=(200.0,), requests=None, duration=0.5, warmup_requests=0),
     )
-    data: dict[str, Any] = orjson.loads(done.stdout)
-    assert data["samples"] == 20 and set(data["throughput"]) == {"1", "3"}
-    assert data["transport"] == "stdio"
+    (result,) = results
+    assert (result.mode, result.rate, result.phase) == ("open", 200.0, "r=200/s")
+    assert result.requests == 100 and result.errors == 0  # the schedule, not the server, sets the count
+
+
+def test_errors_and_is_error_results_are_counted_not_timed() -> None:
+    calls = lambda: [  # noqa: E731
+        add_call("no_such_tool"),
+    ]
+    (unknown,) = run_target(
+        Target("s", SLEEPY, env=ENV), _settings(calls=calls, requests=10, warmup_requests=0)
+    )
+    (failing,) = run_target(
+        Target("s", SLEEPY, env=ENV),
+        _settings(calls=lambda: [add_call("fail")], requests=10, warmup_requests=0),
+    )
+    for result in (unknown, failing):
+        assert (result.requests, result.errors, result.histogram.count) == (0, 10, 0)
+        assert sum(result.error_samples.values()) == 10
+    assert any("isError" in text for text in failing.error_samples), failing.error_samples
+
+
+@pytest.mark.parametrize("level", [1, 4])
+def test_a_server_that_dies_mid_run_fails_its_calls_and_the_run_ends(level: int) -> None:
+    settings = _settings(calls=lambda: [Call("tools/call", {"name": "die", "arguments": {"at": 6}})])
+    settings = replace(settings, concurrency=(level,), requests=50, warmup_requests=0)
+    (result,) = run_target(Target("s", SLEEPY, env=ENV), settings)
+    assert result.requests <= 5  # at most the calls before call six, which ends the server
+    assert 1 <= result.errors <= level
+    assert any("connection failed" in text for text in result.error_samples), result.error_samples
 
 
 # ------------------------------------------------------------------ HTTP
 
 
-def _floor_http(port: int) -> list[str]:
-    return [PY, "-m", "benchmarks.servers.floor_http", "--port", str(port)]
-
-
-def test_http_bench_against_the_floor() -> None:
+def _http_target(argv_before_port: list[str], env: dict[str, str]) -> Target:
     port = free_port()
-    result = bench_http(
-        "floor",
-        f"http://127.0.0.1:{port}/mcp",
-        argv=_floor_http(port),
-        env=ENV,
-        requests=30,
-        clients=(1, 3),
-        warmup=5,
-    )
-    _assert_shape(result, (1, 3), 30, "http")
+    return Target("http", [*argv_before_port, str(port)], url=f"http://127.0.0.1:{port}/mcp", env=env)
 
 
-def test_http_bench_against_the_calculator(loop_name: str) -> None:
-    port = free_port()
-    argv = [*CALCULATOR, "--http", "--port", str(port)]
-    env = {**ENV, "MCPCORE_LOOP": loop_name}
-    result = bench_http(
-        "calc", f"http://127.0.0.1:{port}/mcp", argv=argv, env=env, requests=30, clients=(1, 4), warmup=5
-    )
-    _assert_shape(result, (1, 4), 30, "http")
+def test_http_against_the_floor() -> None:
+    target = _http_target([PY, "-m", "benchmarks.servers.floor_http", "--port"], ENV)
+    for result in run_target(target, _settings(concurrency=(1, 3))):
+        _assert_shape(result, 30, "http")
+
+
+@pytest.mark.parametrize(
+    ("session", "protocol"),
+    [("reuse", "2025-11-25"), ("per-call", "2025-11-25"), ("stateless", "2026-07-28")],
+)
+def test_http_session_modes_against_the_calculator(loop_name: str, session: str, protocol: str) -> None:
+    target = _http_target([*CALCULATOR, "--http", "--port"], {**ENV, "MCPCORE_LOOP": loop_name})
+    results = run_target(target, _settings(concurrency=(1, 3), session=session, protocol=protocol))
+    for result in results:
+        _assert_shape(result, 30, "http")
+        assert result.session == session
 
 
 def test_hold_counts_every_client_and_call() -> None:
     port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
     process = subprocess.Popen(
-        _floor_http(port), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [PY, "-m", "benchmarks.servers.floor_http", "--port", str(port)],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
-        url = f"http://127.0.0.1:{port}/mcp"
-        bench_http("warm", url, requests=5, clients=(1,), warmup=0)  # waits until it listens
+        connect_when_ready(url, "2025-11-25", time.perf_counter() + 30, process).close()
         held = hold_http(url, clients=12, rounds=3, pid=process.pid, progress=lambda *_: None)
     finally:
         process.terminate()
@@ -196,70 +181,143 @@ def test_hold_counts_refused_connections_as_errors() -> None:
     assert (held.connected, held.requests, held.errors) == (0, 0, 3)
 
 
-# ------------------------------------------------------------------ plot and runner
-
-
-def test_plot_is_well_formed_svg_with_a_bar_per_value() -> None:
-    panel = plot.Panel(
-        "p50", "us", [("stdio", [plot.Bar("floor", 15, "floor"), plot.Bar("mcpcore", 20, "mcpcore")])]
-    )
-    svg = plot.render([panel, panel], "caption")
-    root = ET.fromstring(svg)
-    bars = [rect for rect in root.iter("{http://www.w3.org/2000/svg}rect") if rect.get("height") != "12"]
-    assert len(bars) == 1 + 4  # the background, then two bars per panel
-
-
-def test_runner_writes_results_and_targets(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            PY,
-            "-m",
-            "benchmarks.runner",
-            "--only",
-            "floor,uvloop",
-            "--rounds",
-            "1",
-            "--requests",
-            "20",
-            "--seconds",
-            "0.2",
-            "--warmup",
-            "3",
-            "--number",
-            "20",
-            "--repeat",
-            "1",
-            "--hold",
-            "8",
-            "--no-npm",
-            "--profile-requests",
-            "50",
-            "--write",
-            "--out",
-            str(tmp_path),
-            "--json",
-            str(tmp_path / "out.json"),
-        ],
-        cwd=ROOT,
+def test_http_client_reads_sse_and_json_answers_with_the_wire_parser() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [*CALCULATOR, "--http", "--port", str(port)],
         env=ENV,
-        capture_output=True,
-        timeout=300,
-        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    try:
+        import time
+
+        client = connect_when_ready(
+            f"http://127.0.0.1:{port}/mcp", "2025-11-25", time.perf_counter() + 30, process
+        )
+        client.initialize()
+        answer = client.call(7, "add", 41)
+        assert answer is not None and answer["id"] == 7
+        assert answer["result"]["content"][0]["text"] == "42"
+        assert client.delete() in (200, 202, 204)
+        client.close()
+        assert isinstance(client, HttpBenchClient)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+# ------------------------------------------------------------------ the command line and its outputs
+
+
+def test_cli_json_alone_prints_the_results_document() -> None:
+    done = _cli("--json", "--requests", "20", "--inflight", "1,3", "--", *FLOOR_STDIO)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
-    data = orjson.loads((tmp_path / "out.json").read_bytes())
-    assert [r["name"] for r in data["stdio"]["medians"]] == ["floor", "mcpcore (uvloop)"]
-    assert [r["name"] for r in data["http"]["medians"]] == ["floor", "mcpcore (uvloop)"]
-    assert {row["layer"] for row in data["micro"]} == {"framing", "messages", "dispatch", "validation"}
-    assert data["hold"]["connected"] == 8 and data["hold"]["errors"] == 0
-    assert set(data["profiles"]) == {"stdio", "HTTP"}
-    assert all("| function |" in table for table in data["profiles"].values())
-    statuses = [target["status"] for target in data["targets"]]
-    assert len(statuses) == 8 and set(statuses) <= {"PASS", "MISS", "n/a"}
-    results = (tmp_path / "RESULTS.md").read_text()
-    assert "## Targets (issue 5)" in results and "results.svg" in results
-    ET.fromstring((tmp_path / "results.svg").read_text())
-    assert b"| floor |" in done.stdout
+    data: dict[str, Any] = orjson.loads(done.stdout)
+    results = data["results"]
+    assert [r["phase"] for r in results] == ["c=1", "c=3"]
+    for entry in results:
+        assert {"name", "requests", "errors", "duration_s", "throughput_rps", "latency_ms"} <= set(entry)
+        assert set(entry["latency_ms"]) >= {"p50", "p90", "p99", "p999", "max"}
+        assert entry["requests"] == 20 and entry["transport"] == "stdio"
+        assert "p50_us" not in entry
+
+
+def test_cli_spawns_an_http_server_and_json_before_the_url_still_prints() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    floor_http = [PY, "-m", "benchmarks.servers.floor_http", "--port", str(port)]
+    done = _cli("--requests", "10", "--clients", "1,2", "--json", url, "--", *floor_http)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    results = orjson.loads(done.stdout)["results"]
+    assert [(r["phase"], r["transport"], r["session"], r["errors"]) for r in results] == [
+        ("c=1", "http", "reuse", 0),
+        ("c=2", "http", "reuse", 0),
+    ]
+    assert results[0]["cold_start_ms"] > 0 and results[0]["body_types"] == {"application/json": 10}
+
+
+def test_cli_call_method_and_workload(tmp_path: Path) -> None:
+    workload = tmp_path / "mix.json"
+    workload.write_bytes(
+        orjson.dumps(
+            {
+                "calls": [
+                    {
+                        "tool": "add",
+                        "arguments": {"a": {"$counter": 5}, "b": {"$choice": [1, 2]}},
+                        "weight": 3,
+                    },
+                    {"method": "resources/read", "params": {"uri": "calc://constants"}},
+                    {"method": "tools/list", "params": {}},
+                ]
+            }
+        )
+    )
+    for options in (
+        ["--call", "add", '{"a": 1, "b": 2}'],
+        ["--method", "resources/read", '{"uri": "calc://constants"}'],
+        ["--workload", str(workload)],
+    ):
+        done = _cli(*options, "--requests", "15", "--concurrency", "2", "--json", "--", *CALCULATOR)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        (entry,) = orjson.loads(done.stdout)["results"]
+        assert (entry["requests"], entry["errors"]) == (15, 0), entry["error_samples"]
+
+
+def test_cli_writes_json_csv_and_html_files_and_still_prints_the_table(tmp_path: Path) -> None:
+    out_json, out_csv, out_html = tmp_path / "r.json", tmp_path / "r.csv", tmp_path / "r.html"
+    done = _cli(
+        "--requests", "20", "--seconds", "5", "--concurrency", "1,2",
+        "--json", str(out_json), "--csv", str(out_csv), "--html", str(out_html),
+        "--", *FLOOR_STDIO,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert b"p50" in done.stdout and b"c=2" in done.stdout
+    assert len(orjson.loads(out_json.read_bytes())["results"]) == 2
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text())))
+    assert [row["phase"] for row in rows] == ["c=1", "c=2"] and float(rows[0]["p50_ms"]) > 0
+    page = out_html.read_text()
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
+    svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert len(svgs) == 1 + 2 * 2  # throughput, then distribution and timeline per phase
+    for svg in svgs:
+        ET.fromstring(svg)
+
+
+def test_cli_compare_reports_medians_and_ratios_to_the_first() -> None:
+    calculator = " ".join(CALCULATOR)
+    done = _cli(
+        "--requests", "20", "--concurrency", "1,2", "--rounds", "2", "--json",
+        "--compare", f"floor={PY} -m benchmarks.servers.floor", f"calc={calculator}",
+        f"calc-http={calculator} --http --port {{port}}",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    results = orjson.loads(done.stdout)["results"]
+    assert [(r["phase"], r["server"]) for r in results] == [
+        (phase, server) for phase in ("c=1", "c=2") for server in ("floor", "calc", "calc-http")
+    ]
+    for entry in results:
+        assert entry["rounds"] == 2 and entry["requests"] == 40 and entry["errors"] == 0
+        assert set(entry["ratio"]) == {"p50", "throughput"}
+    assert [r["ratio"]["p50"] for r in results if r["server"] == "floor"] == [1.0, 1.0]
+    assert {r["transport"] for r in results if r["server"] == "calc-http"} == {"http"}
+
+
+def test_cli_refuses_bad_options() -> None:
+    for options in (
+        ["--call", "add", "not json", "--", *FLOOR_STDIO],
+        ["--compare", "no-equals-sign"],
+        ["--json", "--csv", "--", *FLOOR_STDIO],
+        ["--session", "per-call", "--protocol", "2026-07-28", "http://127.0.0.1:9/mcp"],
+        ["--session", "stateless", "--protocol", "2025-11-25", "http://127.0.0.1:9/mcp"],
+        [],
+    ):
+        done = _cli(*options)
+        assert done.returncode == 2, (options, done.stderr.decode()[-500:])
+
+
+# ------------------------------------------------------------------ pinning
 
 
 @pytest.mark.skipif(
@@ -267,6 +325,6 @@ def test_runner_writes_results_and_targets(tmp_path: Path) -> None:
 )
 def test_pinned_run_restores_the_clients_cpus() -> None:
     before = os.sched_getaffinity(0)
-    result = bench_stdio("floor", FLOOR_STDIO, requests=20, inflight=(4,), warmup=5, env=ENV, pin=True)
-    _assert_shape(result, (4,), 20, "stdio")
+    results = run_target(Target("floor", FLOOR_STDIO, env=ENV), _settings(concurrency=(1, 4), pin=True))
+    _assert_shape(results[0], 30, "stdio")
     assert os.sched_getaffinity(0) == before
