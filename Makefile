@@ -45,11 +45,15 @@ conformance-client: $(DEV)
 inspector: $(DEV)
 	$(PY) tests/interop/inspector.py
 
-# Long fuzzing: the tests/fuzz properties with many more examples, fresh random inputs each run.
+# Long fuzzing: the tests/fuzz properties with many more examples, fresh random inputs each run
+# (the protocol fuzzers send FUZZ_EXAMPLES cases per server, loop and role), then `mcpcore check --fuzz`
+# with as many cases against the example calculator.
 FUZZ_EXAMPLES ?= 5000
 fuzz: $(DEV)
 	MCPCORE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MCPCORE_FUZZ_RANDOM=1 $(PY) -m pytest -q -p no:cacheprovider \
 		--timeout 3600 tests/fuzz
+	$(PY) -m mcpcore check --only fuzz --fuzz --fuzz-count $(FUZZ_EXAMPLES) --fuzz-seed $$(date +%s) \
+		-- $(PY) -m mcpcore.examples.calculator
 
 # A million stdio requests and an HTTP session-churn run; figures go into benchmarks/RESULTS.md.
 soak: $(DEV)

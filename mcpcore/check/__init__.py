@@ -23,6 +23,8 @@ import orjson
 
 from mcpcore.check import checks as checks  # registers every area's checks
 from mcpcore.check.battery import Battery
+from mcpcore.check.fuzz import KINDS as FUZZ_KINDS
+from mcpcore.check.fuzz import fuzz_outcomes
 from mcpcore.check.probe import Target
 from mcpcore.check.registry import CHECKS, CheckSpec, Fail, Level, NotApplicable, Outcome, check, select
 from mcpcore.check.report import failed, to_json, to_junit, to_table
@@ -115,6 +117,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument(
         "--header", "-H", action="append", help="'Name: value' sent on every HTTP request (repeatable)"
     )
+    parser.add_argument("--fuzz", action="store_true", help="add the fuzz.* checks (protocol-aware fuzzing)")
+    parser.add_argument("--fuzz-count", type=int, default=300, help="fuzz cases to send (default 300)")
+    parser.add_argument("--fuzz-seed", type=int, default=0, help="fuzz seed (same seed, same bytes)")
     return parser
 
 
@@ -163,7 +168,8 @@ def main(args: argparse.Namespace) -> int:
         "jobs": args.jobs,
     }
     selection = {"only": args.only, "skip": args.skip, "spec_version": args.spec_version}
-    battery = run_loop(_guarded(target, selection, expected, options), loop=args.loop)
+    fuzz = (args.fuzz_count, args.fuzz_seed) if args.fuzz else None
+    battery = run_loop(_guarded(target, selection, expected, options, fuzz), loop=args.loop)
     strict = args.strict
     fmt = "json" if json_path == "-" and args.format == "table" else args.format
     report = {
@@ -199,7 +205,7 @@ def load_expected_failures(path: Path) -> list[str]:
         document = document.get("server", [])
     if type(document) is not list or not all(type(item) is str for item in document):
         raise ValueError(f"{path}: want a list of check ids")
-    known = {spec.id for spec in CHECKS}
+    known = {spec.id for spec in CHECKS} | {f"fuzz.{kind}" for kind in FUZZ_KINDS}
     unknown = [item for item in document if item not in known]
     if unknown:
         raise ValueError(f"{path}: unknown check id(s): {', '.join(unknown)}")
@@ -231,9 +237,19 @@ def _header(text: str) -> tuple[str, str]:
 
 
 async def _guarded(
-    target: Target, selection: dict[str, object], expected: list[str], options: dict[str, object]
+    target: Target,
+    selection: dict[str, object],
+    expected: list[str],
+    options: dict[str, object],
+    fuzz: tuple[int, int] | None = None,
 ) -> Battery:
-    return await asyncio.wait_for(
+    battery = await asyncio.wait_for(
         run(target, expected_failures=expected, **selection, **options),  # type: ignore[arg-type]
         600,
     )
+    if fuzz is not None:  # after the battery, on its facts; bounded by the cases, not by a global deadline
+        rows = await fuzz_outcomes(battery, count=fuzz[0], seed=fuzz[1])
+        for row in rows:
+            row.expected = row.id in expected
+        battery.outcomes.extend(rows)
+    return battery
