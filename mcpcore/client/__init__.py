@@ -8,8 +8,9 @@ subprocess transport.
 from mcpcore.client.auth import ClientCredentials, OAuth, OAuthError, Tokens, follow_redirects
 from mcpcore.client.client import Client, PaginationError
 from mcpcore.client.http import HttpStatusError, HttpTransport
-from mcpcore.client.session import ClientSession, ServerInfo, Subscription
+from mcpcore.client.session import ClientSession, ServerInfo
 from mcpcore.client.stdio import StdioTransport
+from mcpcore.client.subscription import Subscription
 
 __all__ = [
     "Client",

@@ -34,10 +34,10 @@ from mcpcore.client.session import (
     ProgressCallback,
     RequestHandler,
     ServerInfo,
-    Subscription,
 )
 from mcpcore.client.sse import SseTransport, is_sse_url
 from mcpcore.client.stdio import StderrMode, StdioTransport
+from mcpcore.client.subscription import Subscription
 from mcpcore.errors import LocalProtocolError, RemoteProtocolError, RpcError
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
 

@@ -35,7 +35,6 @@ import asyncio
 import inspect
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol, cast
@@ -43,6 +42,7 @@ from typing import Any, Final, Literal, Protocol, cast
 import orjson
 
 from mcpcore import jsonrpc, versions
+from mcpcore.client.subscription import DEFAULT_MAX_BUFFERED, Subscription
 from mcpcore.correlator import Correlator, Outgoing
 from mcpcore.errors import (
     INTERNAL_ERROR,
@@ -77,12 +77,11 @@ __all__ = [
     "RequestHandler",
     "ServerInfo",
     "Sink",
+    "Subscription",
 ]
 
 _log = logging.getLogger("mcpcore.client")
 
-#: Notifications a listen stream holds for a slow reader before it drops the newest.
-DEFAULT_MAX_BUFFERED: Final = 1024
 
 Mode = Literal["auto", "legacy", "modern"]
 Era = Literal["legacy", "modern"]
@@ -704,86 +703,6 @@ class ClientSession:
             task.cancel()
         for subscription in self._subscriptions.values():
             subscription.end()
-
-
-class Subscription:
-    """A ``subscriptions/listen`` stream: iterate for its notifications; ``close()`` cancels it."""
-
-    def __init__(self, session: ClientSession, request_id: int | str, max_buffered: int) -> None:
-        if max_buffered < 1:
-            raise ValueError("max_buffered must be at least 1")
-        self.session = session
-        self.request_id = request_id
-        self.max_buffered = max_buffered
-        #: Notifications dropped because the reader was ``max_buffered`` behind.
-        self.dropped = 0
-        self._items: deque[dict[str, Any]] = deque()
-        self._ended = False
-        self._ready = asyncio.Event()
-        #: The ``notifications`` the server agreed to send (from the acknowledgement).
-        self.honoured: dict[str, Any] = {}
-
-    def deliver(self, item: dict[str, Any]) -> None:
-        """A notification for this stream arrived (the session calls this)."""
-        if self._ended:
-            return
-        if len(self._items) >= self.max_buffered:
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % 1000 == 0:
-                _log.warning(
-                    "listen stream %r: reader is %d behind; dropped %d notification(s)",
-                    self.request_id,
-                    self.max_buffered,
-                    self.dropped,
-                )
-            return
-        self._items.append(item)
-        self._ready.set()
-
-    def end(self) -> None:
-        """No more notifications will come; the reader drains what is buffered, then stops."""
-        self._ended = True
-        self._ready.set()
-
-    async def _next(self) -> dict[str, Any] | None:
-        while not self._items:
-            if self._ended:
-                return None
-            self._ready.clear()
-            await self._ready.wait()
-        return self._items.popleft()
-
-    async def acknowledged(self, timeout: float | None) -> None:
-        first = await asyncio.wait_for(self._next(), timeout)
-        if first is None:
-            raise ConnectionClosedError("the subscription ended before it was acknowledged")
-        if first["method"] != "notifications/subscriptions/acknowledged":
-            raise RemoteProtocolError(
-                RpcError(
-                    INTERNAL_ERROR, f"listen stream began with {first['method']}, not an acknowledgement"
-                )
-            )
-        self.honoured = first["params"].get("notifications") or {}
-
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> dict[str, Any]:
-        item = await self._next()
-        if item is None:
-            raise StopAsyncIteration
-        return item
-
-    def close(self) -> None:
-        self.session.end_subscription(self.request_id)
-        self._items.clear()
-        self.end()
-
-    async def __aenter__(self) -> Subscription:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _pong(params: dict[str, Any]) -> dict[str, Any]:
