@@ -6,7 +6,7 @@ DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
 .PHONY: test lint typecheck bench check-all clean fuzz soak conformance conformance-client inspector \
-	test-py wheel-smoke
+	test-py wheel-smoke servers
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,17 @@ $(BENCH): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-test: $(DEV)
+# The real servers the tests start on loopback ports (Debian packages), installed where missing.
+SERVER_PACKAGES := redis-server haproxy
+servers:
+	@missing=""; for pkg in $(SERVER_PACKAGES); do command -v $$pkg > /dev/null || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (apt-get)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing > /dev/null; \
+	fi
+
+test: $(DEV) servers
 	$(PY) -m pytest -q
 
 lint: $(DEV)
@@ -70,7 +80,7 @@ PYTEST_ARGS ?=
 	.venv-$*/bin/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-test-py: .venv-$(PYV)/.dev-installed
+test-py: .venv-$(PYV)/.dev-installed servers
 	.venv-$(PYV)/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The wheel `python -m build` makes (sdist, then the wheel from the sdist), not the editable install,
