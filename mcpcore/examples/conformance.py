@@ -726,7 +726,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The official conformance suite's fixture server.")
     parser.add_argument("--port", type=int, default=None, help="serve Streamable HTTP at /mcp on this port")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--state-key",
+        default=None,
+        help="the requestState HMAC key every replica shares (default: $MCPCORE_STATE_KEY, else random)",
+    )
     args = parser.parse_args(argv)
+    if args.state_key is not None:
+        server.use_state_key(args.state_key)
     if args.port is None:
         server.run()
     else:
