@@ -178,7 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="serve Streamable HTTP at /mcp instead of stdio")
     run.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default: loopback only)")
     run.add_argument(
-        "--port", type=int, default=8000, help="HTTP: port (default: 8000; 0: any free one, logged)"
+        "--port",
+        type=int,
+        default=8000,
+        help="HTTP: port (default: 8000; 0: any free one, logged with --workers)",
     )
     run.add_argument(
         "--workers",

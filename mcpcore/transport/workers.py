@@ -341,7 +341,7 @@ class _Supervisor:
             sock = self._worker_socket()
             if self.reuse_port:
                 self._close_parent_socket()
-            self.server.run("http", loop=self.loop, sock=sock, **self.http_options)
+            self.server.run("http", loop=self.loop, host=self.host, sock=sock, **self.http_options)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1

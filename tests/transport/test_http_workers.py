@@ -169,13 +169,16 @@ async def pid_over_new_connection(port: int) -> int:
         peer.close()
 
 
-async def pids_until(port: int, wanted: Callable[[set[int]], bool], most: int = 300) -> set[int]:
-    """Worker pids answering calls on new TCP connections, until ``wanted`` holds (at most ``most`` tries)."""
+async def pids_until(port: int, wanted: Callable[[set[int]], bool]) -> set[int]:
+    """Worker pids answering calls on new TCP connections, until ``wanted`` holds (or the deadline passes).
+
+    A worker that was just (re)started may not listen yet; until it does, the kernel sends every
+    connection to the others, so this waits on the answers rather than counting tries.
+    """
     seen: set[int] = set()
-    for _ in range(most):
+    deadline = time.monotonic() + DEADLINE
+    while not wanted(seen) and time.monotonic() < deadline:
         seen.add(await pid_over_new_connection(port))
-        if wanted(seen):
-            break
     return seen
 
 
@@ -325,3 +328,15 @@ def test_workers_need_http() -> None:
     )
     assert result.returncode != 0
     assert b"--workers goes with --http" in result.stderr
+
+
+def test_the_no_store_message_says_what_works_with_and_without_stateless() -> None:
+    from mcpcore.transport.workers import no_store_message
+
+    sessions = no_store_message(4, stateless=False)
+    assert sessions.startswith("4 workers and no shared store")
+    assert "legacy clients only with stateless=True (--stateless)" in sessions
+    stateless = no_store_message(2, stateless=True)
+    assert "and legacy clients (stateless=True)" in stateless
+    for message in (sessions, stateless):
+        assert "Needs a shared store" in message and "tasks/get" in message
