@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=1,
         metavar="N",
-        help="HTTP: serve from N processes sharing the port (SO_REUSEPORT where the kernel has it); "
+        help="HTTP: serve from N processes sharing the port (SO_REUSEPORT on Linux); "
         "a dead one is restarted, SIGTERM drains them all. Without a shared store each worker keeps "
         "its own state: use 2026-07-28 clients or --stateless (default: 1)",
     )

@@ -20,7 +20,7 @@ sealed by one worker opens in any other. The one hazard is an application
 that starts threads at import; those threads do not exist in the children, and
 the supervisor says so. POSIX only: on Windows ``workers > 1`` raises.
 
-**Sharing the port.** Where the kernel has ``SO_REUSEPORT`` (Linux), each
+**Sharing the port.** Where the kernel balances ``SO_REUSEPORT`` (Linux), each
 worker binds its own listening socket to the port and the kernel spreads
 new connections evenly across them. The parent binds one more socket to the
 port without listening on it: it reserves the port (and picks it, for
@@ -73,8 +73,12 @@ _STOP_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
 
 
 def reuse_port_available() -> bool:
-    """Whether this kernel lets several sockets listen on one port (``SO_REUSEPORT``)."""
-    if not hasattr(socket, "SO_REUSEPORT"):
+    """Whether this kernel spreads connections across sockets listening on one port (``SO_REUSEPORT``).
+
+    Linux only (3.9+): macOS and the BSDs accept the option, but there the most
+    recently bound socket takes every connection, which would leave one worker busy.
+    """
+    if not sys.platform.startswith("linux") or not hasattr(socket, "SO_REUSEPORT"):
         return False
     with socket.socket() as probe:
         try:
@@ -371,7 +375,7 @@ def serve_workers(
 ) -> int:
     """Serve ``server`` over HTTP from ``workers`` forked processes until SIGTERM/SIGINT; the exit status.
 
-    ``reuse_port``: ``None`` uses ``SO_REUSEPORT`` where the kernel has it;
+    ``reuse_port``: ``None`` uses ``SO_REUSEPORT`` where the kernel balances it (Linux);
     ``False`` shares one listening socket bound by the parent. Returns 0 once
     every worker drained, 1 if one had to be killed. Call it from the main
     thread of a process that runs no event loop (``Server.run`` does).
