@@ -90,6 +90,8 @@ def _import_file(path: str) -> ModuleType:
 
 def _run(args: argparse.Namespace) -> int:
     command: list[str] = getattr(args, "command", None) or []
+    if args.workers != 1 and not args.http:
+        raise SystemExit("mcpcore: --workers goes with --http")
     if args.proxy:
         from mcpcore.proxy import proxy
 
@@ -115,10 +117,18 @@ def _run(args: argparse.Namespace) -> int:
             port=args.port,
             stateless=args.stateless,
             sse=not args.no_sse,
+            workers=args.workers,
         )
         return 0
     server.run(loop=args.loop)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -146,7 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="serve a Server over stdio")
+    run = commands.add_parser(
+        "run",
+        help="serve a Server over stdio or HTTP",
+        description="Serve an mcpcore.Server over stdio (the default) or Streamable HTTP (--http).",
+    )
     run.add_argument(
         "target",
         nargs="?",
@@ -168,7 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--http", action="store_true", help="serve Streamable HTTP at /mcp instead of stdio")
     run.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default: loopback only)")
-    run.add_argument("--port", type=int, default=8000, help="HTTP: port (default: 8000)")
+    run.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="HTTP: port (default: 8000; 0: any free one, logged with --workers)",
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="HTTP: serve from N processes sharing the port (SO_REUSEPORT on Linux); "
+        "a dead one is restarted, SIGTERM drains them all. Without a shared store each worker keeps "
+        "its own state: use 2026-07-28 clients or --stateless (default: 1)",
+    )
     run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
     run.add_argument(
         "--no-sse",

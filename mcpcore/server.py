@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Literal
@@ -369,20 +370,37 @@ class Server(Registration):
         loop: LoopName | None = None,
         host: str = "127.0.0.1",
         port: int = 8000,
+        workers: int = 1,
+        sock: socket.socket | None = None,
         **http_options: Any,
     ) -> None:
         """Serve on stdio until stdin closes, or over HTTP until a signal arrives (uvloop where available).
 
         ``transport="http"`` runs the built-in HTTP/1.1 server on ``host:port``
-        (loopback by default; the endpoint is ``/mcp``); further keyword
-        arguments are :class:`~mcpcore.transport.streamable.HttpOptions` fields.
+        (loopback by default; the endpoint is ``/mcp``), or on ``sock``, a bound
+        socket (e.g. from socket activation); further keyword arguments are
+        :class:`~mcpcore.transport.streamable.HttpOptions` fields. ``workers=N``
+        (N > 1) serves from N forked processes sharing the port, restarted if
+        they die, all drained on SIGTERM (:mod:`mcpcore.transport.workers`);
+        the process exits when they have.
         """
         if transport not in ("stdio", "http"):
             raise ValueError(f"unknown transport {transport!r}")
+        if type(workers) is not int or workers < 1:
+            raise ValueError("workers must be an int >= 1")
+        if workers > 1 and (transport != "http" or sock is not None):
+            raise ValueError("workers > 1 serves HTTP on host:port (not stdio, not a given sock)")
         _configure_default_logging()
+        if workers > 1:
+            from mcpcore.transport.workers import serve_workers
+
+            status = serve_workers(self, workers, host=host, port=port, loop=loop, **http_options)
+            if status:
+                raise SystemExit(status)
+            return
         try:
             if transport == "http":
-                run_loop(self.serve_http(host, port, **http_options), loop=loop)
+                run_loop(self.serve_http(host, port, sock=sock, **http_options), loop=loop)
             else:
                 run_loop(self.serve_stdio(), loop=loop)
         except LifespanError as exc:
@@ -390,14 +408,24 @@ class Server(Registration):
             raise SystemExit(1) from None
         _exit_past_stuck_threads()
 
-    async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, **http_options: Any) -> None:
-        """Serve Streamable HTTP (both eras) on the built-in server until SIGINT/SIGTERM."""
+    async def serve_http(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        sock: socket.socket | None = None,
+        **http_options: Any,
+    ) -> None:
+        """Serve Streamable HTTP (both eras) on the built-in server until SIGINT/SIGTERM.
+
+        ``sock``: listen on this bound socket instead of binding ``host:port``.
+        """
         from mcpcore.transport.http import serve_http
         from mcpcore.transport.streamable import HttpOptions
 
         options = HttpOptions(**http_options)
         async with self.running():
-            await serve_http(self, host, port, options=options)
+            await serve_http(self, host, port, options=options, sock=sock)
 
     def asgi_app(self, **http_options: Any) -> Any:
         """This server as an ASGI 3 application (uvicorn, hypercorn, granian; mountable in Starlette).

@@ -21,15 +21,46 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def process_cpu_seconds(pid: int | None) -> float:
-    """User + system CPU a process has used (Linux ``/proc``; 0 elsewhere or without a pid)."""
+    """User + system CPU a server has used: the process and its children (Linux ``/proc``; else 0).
+
+    Children count, live or exited: a pre-forked server (``mcpcore run --workers N``,
+    gunicorn, uvicorn ``--workers``) serves from its children, and a launcher
+    (``npx``, ``uv run``) from its child. An exited child's CPU is in its
+    parent's ``cutime``/``cstime`` once reaped; a live one's is read from its own stat.
+    """
     if pid is None:
         return 0.0
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
-    except (OSError, IndexError, ValueError):
+    stats = _proc_stats()
+    if pid not in stats:
         return 0.0
+    children: dict[int, list[int]] = {}
+    for child, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(child)
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        total += stats[current][1]
+        pending.extend(children.get(current, ()))
+    return total / _CLOCK_TICKS
+
+
+def _proc_stats() -> dict[int, tuple[int, int]]:
+    """Every process's parent pid and CPU clock ticks, its reaped children's included."""
+    stats: dict[int, tuple[int, int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return stats
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            stats[int(entry)] = (int(fields[1]), sum(int(field) for field in fields[11:15]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return stats
 
 
 def process_rss_mib(pid: int | None) -> float:

@@ -487,14 +487,19 @@ async def serve_http(
     options: HttpOptions | None = None,
     limits: ServerLimits | None = None,
     ready: Callable[[HttpServer], Any] | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM, then shut down gracefully."""
-    http = await start_http(server, host, port, options=options, limits=limits)
+    """Serve until SIGINT/SIGTERM, then shut down gracefully (``sock``: a bound socket to listen on)."""
+    http = await start_http(server, host, port, options=options, limits=limits, sock=sock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    if hasattr(signal, "pthread_sigmask"):
+        # A pre-forked worker (transport.workers) starts with both blocked, so a drain signal that came
+        # while it started waits for the handlers above instead of killing it; elsewhere a no-op.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
     _log.info("serving MCP on http://%s:%d%s", http.host, http.port, http.endpoint.options.path)
     if ready is not None:
         ready(http)

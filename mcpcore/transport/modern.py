@@ -10,6 +10,7 @@ never related, even on one keep-alive TCP connection: both may use id 1.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
@@ -78,6 +79,8 @@ class ModernPosts:
         self.server = server
         self.options = options
         self._params_cache: dict[str, tuple[Any, ParamHeaders]] = {}
+        #: POSTs whose reply did not come at once: shutdown gives them the grace, then cancels them.
+        self.running: set[ModernConnection] = set()
 
     def post(
         self,
@@ -116,7 +119,16 @@ class ModernPosts:
             exchange.respond(202, [], b"")  # no client notification means anything over HTTP in 2026-07-28
             return
         # A router connection of its own: no id, cancellation or state is shared with any other POST.
-        ModernConnection(self.server).serve(msg, exchange, self.options, http_request)
+        ModernConnection(self.server, self.running).serve(msg, exchange, self.options, http_request)
+
+    async def close(self, grace: float) -> None:
+        """Let running requests finish within ``grace`` seconds, then cancel them (server shutdown).
+
+        Listen streams end at once (their connection's shutdown ends them); the
+        replies go out before the front end closes its connections.
+        """
+        running = list(self.running)
+        await asyncio.gather(*(post.connection.shutdown(grace) for post in running), return_exceptions=True)
 
     def _header_error(self, headers: dict[str, str], msg: dict[str, Any]) -> RpcError | None:
         """The header/body mismatch to answer, if any (an invalid envelope's own error comes first).
@@ -171,10 +183,12 @@ class ModernConnection:
     exchange has nowhere to put.
     """
 
-    __slots__ = ("connection",)
+    __slots__ = ("connection", "running")
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, running: set[ModernConnection]) -> None:
         self.connection = Connection(server, self, max_in_flight=server.max_in_flight)
+        #: The endpoint's running POSTs: this one is in it while its reply is outstanding.
+        self.running = running
 
     def write(self, data: bytes) -> None:
         _log.debug("2026-07-28: dropped a message that belongs to no request")
@@ -186,6 +200,7 @@ class ModernConnection:
         self.connection.receive_message(msg, reply)
         if not reply.finished:
             exchange.on_close = reply.client_closed
+            self.running.add(self)
 
     def cancel(self, request_id: Any) -> None:
         self.connection.receive_message(
@@ -234,6 +249,7 @@ class _ModernReply:
         if self.finished:
             return
         self.finished = True
+        self.owner.running.discard(self.owner)
         stream = self.stream
         if stream is not None:
             if frame is not None:
@@ -255,4 +271,5 @@ class _ModernReply:
             self.stream.client_closed()
         if not self.finished:
             self.finished = True
+            self.owner.running.discard(self.owner)
             self.owner.cancel(self.request_id)

@@ -301,8 +301,9 @@ class StreamableHTTP:
         self.sessions.end(session)
 
     async def close(self, grace: float | None = None) -> None:
-        """End every session (server shutdown)."""
+        """End every session and let running requests finish within ``grace`` (server shutdown)."""
         grace = self.server.shutdown_grace if grace is None else grace
+        closing = [self.sessions.close(grace), self.modern.close(grace)]
         if self.sse is not None:
-            await self.sse.close(grace)
-        await self.sessions.close(grace)
+            closing.append(self.sse.close(grace))
+        await asyncio.gather(*closing)  # one grace for all, not one after another

@@ -122,3 +122,36 @@ def test_compare_entries() -> None:
     for bad in ("noequals", "=cmd", "name="):
         with pytest.raises(ValueError):
             parse_entry(bad)
+
+
+_BURN_IN_A_CHILD = """
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", '''
+import sys, time
+while time.process_time() < 0.3:
+    pass
+print("burnt", flush=True)
+sys.stdin.read()
+'''], stdout=subprocess.PIPE, stdin=subprocess.PIPE)
+print(child.stdout.readline().decode().strip(), flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux /proc")
+def test_server_cpu_counts_the_children_a_pre_forked_server_serves_from() -> None:
+    """``--pid`` of a supervisor (``mcpcore run --workers N``) measures its workers too."""
+    import subprocess
+
+    from mcpcore.bench import process_cpu_seconds
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _BURN_IN_A_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert parent.stdout is not None
+        assert parent.stdout.readline().strip() == b"burnt"  # the child used 0.3 s of CPU and is alive
+        assert process_cpu_seconds(parent.pid) >= 0.29
+    finally:
+        parent.kill()
+        parent.wait(10)

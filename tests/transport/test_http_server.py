@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from mcpcore import Context, Server
 from mcpcore.examples.calculator import server as calculator
-from mcpcore.transport.http import ServerLimits
+from mcpcore.loop import run as run_loop
+from mcpcore.transport.http import ServerLimits, start_http
 from mcpcore.transport.streamable import HttpOptions
 from mcpcore.wire.sse import EventParser
 from tests.transport.http_peer import (
@@ -394,3 +397,73 @@ def test_chunked_request_body_and_expect_continue(loop_name: str) -> None:
         peer.close()
 
     serve_and_run(loop_name, calculator, body)
+
+
+# ----------------------------------------------------------------- shutdown
+
+
+def _gated_server(grace: float) -> tuple[Server, asyncio.Event, asyncio.Event]:
+    server = Server("gated", shutdown_grace=grace)
+    started = asyncio.Event()
+    gate = asyncio.Event()
+
+    @server.tool
+    async def gated() -> str:
+        started.set()
+        await gate.wait()
+        return "through"
+
+    return server, started, gate
+
+
+def test_close_lets_a_running_modern_call_finish_within_the_grace(loop_name: str) -> None:
+    """Shutdown (SIGTERM, a draining worker) stops accepting but answers the 2026-07-28 call in flight."""
+
+    async def main() -> None:
+        server, started, gate = _gated_server(grace=30.0)
+        http = await start_http(server, "127.0.0.1", 0)
+        port = http.port
+        peer = await Peer.connect(port)
+        peer.send_raw(
+            peer.request_bytes(
+                "POST",
+                modern_request(4, "tools/call", {"name": "gated"}),
+                modern_headers("tools/call", "gated"),
+            )
+        )
+        await asyncio.wait_for(started.wait(), 10)
+        closing = asyncio.ensure_future(http.close())
+        while not http.closing:
+            await asyncio.sleep(0)  # let close() begin: it stops accepting first
+        with pytest.raises(OSError):
+            await Peer.connect(port)
+        gate.set()
+        response = await peer.read_response()
+        assert response.status == 200
+        assert response.messages()[0]["result"]["structuredContent"] == {"result": "through"}
+        await asyncio.wait_for(closing, 10)
+        peer.close()
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
+
+
+def test_close_cancels_a_modern_call_still_running_past_the_grace(loop_name: str) -> None:
+    async def main() -> None:
+        server, started, _ = _gated_server(grace=0.05)
+        http = await start_http(server, "127.0.0.1", 0)
+        peer = await Peer.connect(http.port)
+        peer.send_raw(
+            peer.request_bytes(
+                "POST",
+                modern_request(5, "tools/call", {"name": "gated"}),
+                modern_headers("tools/call", "gated"),
+            )
+        )
+        await asyncio.wait_for(started.wait(), 10)
+        await asyncio.wait_for(http.close(), 10)
+        response = await peer.read_response()
+        assert response.status == 503
+        assert response.json()["id"] == 5
+        peer.close()
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
