@@ -19,6 +19,7 @@ no copies and no model objects on the way.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,11 +41,14 @@ from mcpcore.client.stdio import StderrMode, StdioTransport
 from mcpcore.client.subscription import Subscription
 from mcpcore.errors import LocalProtocolError, RemoteProtocolError, RpcError
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
+from mcpcore.wire.mcp_headers import annotation_problem
 
 if TYPE_CHECKING:
     from mcpcore.server import Server
 
 __all__ = ["Client", "PaginationError"]
+
+_log = logging.getLogger("mcpcore.client")
 
 Timeout = float | None | Literal["default"]
 #: Roots offered to the server: a fixed list of ``{"uri": "file://…", "name"?}``, or a function giving one.
@@ -385,8 +389,14 @@ class Client:
     # ---------------------------------------------------------------- tools
 
     async def list_tools(self, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
-        """Every tool, walking all pages of ``tools/list``."""
-        return await self._walk("tools/list", "tools", None, timeout)
+        """Every tool, walking all pages of ``tools/list``.
+
+        A tool whose ``x-mcp-header`` annotations are invalid is left out
+        (with a warning in the log): the 2026-07-28 transport rules say a
+        client MUST exclude it, and one bad definition must not cost the others.
+        """
+        tools = await self._walk("tools/list", "tools", None, timeout)
+        return [tool for tool in tools if _usable_tool(tool)]
 
     async def list_tools_page(
         self, cursor: str | None = None, *, timeout: Timeout = "default"
@@ -499,6 +509,14 @@ class Client:
         if resource_uris:
             wanted["resourceSubscriptions"] = list(resource_uris)
         return await self._s.listen(wanted, timeout=timeout)
+
+
+def _usable_tool(tool: Any) -> bool:
+    schema = tool.get("inputSchema") if type(tool) is dict else None
+    problem = annotation_problem(schema) if schema is not None else None
+    if problem is not None:
+        _log.warning("excluding tool %r from tools/list: %s", tool.get("name"), problem)
+    return problem is None
 
 
 def _cursor(cursor: str | None) -> dict[str, Any] | None:

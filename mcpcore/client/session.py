@@ -599,13 +599,18 @@ class ClientSession:
     async def discover(
         self, version: str = versions.LATEST_MODERN, *, timeout: float | None = None
     ) -> ServerInfo:
-        """``server/discover`` in the 2026-07-28 envelope; retries once with a mutual version on -32022."""
+        """``server/discover`` in the 2026-07-28 envelope; retries once with a mutual version on -32022.
+
+        The retry happens even when the mutual version is the one just refused
+        (a server, or an intermediary, may list a version and still refuse it
+        once): one bounded retry costs a round trip, and a second refusal raises.
+        """
         wait: float | Literal["default"] | None = "default" if timeout is None else timeout
         try:
             result = await self.send_request("server/discover", {}, modern_version=version, timeout=wait)
         except RpcError as exc:
             mutual = _mutual_modern(exc)
-            if mutual is None or mutual == version:
+            if mutual is None:
                 raise
             result = await self.send_request("server/discover", {}, modern_version=mutual, timeout=wait)
             version = mutual
