@@ -391,11 +391,14 @@ class Client:
     async def list_tools(self, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
         """Every tool, walking all pages of ``tools/list``.
 
-        A tool whose ``x-mcp-header`` annotations are invalid is left out
-        (with a warning in the log): the 2026-07-28 transport rules say a
-        client MUST exclude it, and one bad definition must not cost the others.
+        Over Streamable HTTP, a tool whose ``x-mcp-header`` annotations are
+        invalid is left out (with a warning in the log): the 2026-07-28 tools
+        page says such a client MUST exclude it, so that one malformed
+        definition does not cost the others.
         """
         tools = await self._walk("tools/list", "tools", None, timeout)
+        if not isinstance(self.transport, HttpTransport):
+            return tools  # other transports MAY ignore the annotations entirely (the same section)
         return [tool for tool in tools if _usable_tool(tool)]
 
     async def list_tools_page(

@@ -684,10 +684,25 @@ class ClientSession:
         entry = self._outgoing.open("subscriptions/listen")
         subscription = Subscription(self, entry.request_id, max_buffered)
         self._subscriptions[entry.request_id] = subscription
+        entry.future.add_done_callback(lambda answer: self._listen_answered(entry.request_id, answer))
         params = self._params_for({"notifications": notifications}, self.protocol_version, None)
         self.write(jsonrpc.encode_request(entry.request_id, "subscriptions/listen", params))
         await subscription.acknowledged(timeout)
         return subscription
+
+    def _listen_answered(self, request_id: int | str, answer: asyncio.Future[Any]) -> None:
+        """The listen request got its answer: the stream is over (2026-07-28 graceful completion).
+
+        A ``SubscriptionsListenResult`` means the server ended the stream on
+        purpose; an error or a dropped connection ends it too. Either way the
+        reader drains what is buffered, then stops; :attr:`Subscription.outcome`
+        holds the result (or the exception).
+        """
+        subscription = self._subscriptions.pop(request_id, None)
+        outcome: Any = None if answer.cancelled() else (answer.exception() or answer.result())
+        if subscription is not None:
+            subscription.outcome = outcome
+            subscription.end()
 
     def end_subscription(self, request_id: int | str) -> None:
         """Forget a listen stream and cancel its request (``Subscription.close`` calls this)."""

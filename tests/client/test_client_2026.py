@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from mcpcore.client import Client
+from mcpcore.client.http import HttpTransport
 from mcpcore.session import META_PROTOCOL_VERSION
 from tests.client.peer import attach, run
 from tests.client.test_session import DISCOVER, connect_modern
@@ -110,6 +111,7 @@ def test_list_tools_excludes_tools_with_invalid_header_annotations(loop_name: st
         await connect_modern(session, server)
         client = Client()
         client.session = session
+        client.transport = HttpTransport("http://127.0.0.1:9/mcp")  # never connects: the rule is HTTP's
         listing = asyncio.ensure_future(client.list_tools())
         good = {"type": "object", "properties": {"region": {"type": "string", "x-mcp-header": "Region"}}}
         bad = {"type": "object", "properties": {"score": {"type": "number", "x-mcp-header": "Score"}}}
