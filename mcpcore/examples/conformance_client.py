@@ -26,6 +26,7 @@ from typing import Any
 
 from mcpcore import versions
 from mcpcore.client import Client, ClientCredentials, OAuth, follow_redirects
+from mcpcore.client.auth_grants import AssertionGrant, IdJagGrant, JwtBearerGrant
 from mcpcore.client.session import Mode
 
 _log = logging.getLogger("mcpcore.conformance_client")
@@ -83,13 +84,26 @@ def oauth_from_context(context: str | None) -> OAuth:
     fields = fields if type(fields) is dict else {}
     client = None
     if type(fields.get("client_id")) is str:
-        secret = fields.get("client_secret")
-        client = ClientCredentials(fields["client_id"], secret if type(secret) is str else None)
+        secret, key = fields.get("client_secret"), fields.get("private_key_pem")
+        client = ClientCredentials(
+            fields["client_id"],
+            secret if type(secret) is str else None,
+            private_key=key if type(key) is str else None,
+            signing_algorithm=str(fields.get("signing_algorithm") or "ES256"),
+        )
+    grant: AssertionGrant | None = None
+    if type(fields.get("valid_jwt")) is str:  # workload identity federation: the workload's own JWT
+        grant = JwtBearerGrant(fields["valid_jwt"])
+    elif type(fields.get("idp_id_token")) is str and type(fields.get("idp_token_endpoint")) is str:
+        grant = IdJagGrant(  # enterprise-managed authorization: the user's ID token, exchanged for an ID-JAG
+            fields["idp_token_endpoint"], fields["idp_id_token"], idp_client_id=fields.get("idp_client_id")
+        )
     return OAuth(
         follow_redirects,
         client=client,
         client_metadata_url=CLIENT_METADATA_URL,
         client_name="mcpcore-conformance-client",
+        grant=grant,
     )
 
 
