@@ -25,8 +25,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mcpcore import versions
-from mcpcore.client import Client, ClientCredentials, OAuth, follow_redirects
-from mcpcore.client.auth_grants import AssertionGrant, IdJagGrant, JwtBearerGrant
+from mcpcore.client import Client, ClientCredentials, IdJagGrant, JwtBearerGrant, OAuth, follow_redirects
+from mcpcore.client.auth_grants import AssertionGrant
 from mcpcore.client.session import Mode
 
 _log = logging.getLogger("mcpcore.conformance_client")
