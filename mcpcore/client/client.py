@@ -404,7 +404,14 @@ class Client:
     async def list_tools_page(
         self, cursor: str | None = None, *, timeout: Timeout = "default"
     ) -> dict[str, Any]:
-        return await self.request("tools/list", _cursor(cursor), timeout=timeout)
+        """One page of ``tools/list`` (over HTTP without the tools :meth:`list_tools` leaves out)."""
+        page = await self.request("tools/list", _cursor(cursor), timeout=timeout)
+        tools = page.get("tools")
+        if isinstance(self.transport, HttpTransport) and type(tools) is list:
+            usable = [tool for tool in tools if _usable_tool(tool)]
+            if len(usable) != len(tools):
+                page = {**page, "tools": usable}
+        return page
 
     async def call_tool(
         self,

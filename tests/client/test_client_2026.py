@@ -125,6 +125,12 @@ def test_list_tools_excludes_tools_with_invalid_header_annotations(loop_name: st
             },
         )
         assert [tool["name"] for tool in await listing] == ["ok"]
+        paging = asyncio.ensure_future(client.list_tools_page())
+        tools = [{"name": "ok", "inputSchema": good}, {"name": "bad", "inputSchema": bad}]
+        page = {"tools": tools, "resultType": "complete", "ttlMs": 0, "cacheScope": "private"}
+        server.reply(await server.next(), page)
+        assert [tool["name"] for tool in (await paging)["tools"]] == ["ok"]
+        assert len(page["tools"]) == 2  # the result as received is left alone
 
     run(scenario(), loop_name)
 
