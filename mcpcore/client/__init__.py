@@ -6,6 +6,7 @@ subprocess transport.
 """
 
 from mcpcore.client.auth import ClientCredentials, OAuth, OAuthError, Tokens, follow_redirects
+from mcpcore.client.auth_grants import IdJagGrant, JwtBearerGrant
 from mcpcore.client.client import Client, PaginationError
 from mcpcore.client.http import HttpStatusError, HttpTransport
 from mcpcore.client.session import ClientSession, ServerInfo
@@ -18,6 +19,8 @@ __all__ = [
     "ClientSession",
     "HttpStatusError",
     "HttpTransport",
+    "IdJagGrant",
+    "JwtBearerGrant",
     "OAuth",
     "OAuthError",
     "PaginationError",

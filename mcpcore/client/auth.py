@@ -32,6 +32,16 @@ An MCP server over HTTP is an OAuth 2.1 *resource server*. When it answers
    and the scopes asked for, at most :attr:`OAuth.max_step_ups` times for
    one request (and gives up at once when the token already holds them).
 
+Without a user in the loop: a confidential client of a server that grants
+only ``client_credentials`` uses that grant (SEP-1046), authenticating with
+its secret or a ``private_key_jwt`` assertion; an :mod:`assertion grant
+<mcpcore.client.auth_grants>` (``grant=``) trades a workload JWT or an
+enterprise ID-JAG for a token. When the authorization server advertises
+DPoP (``dpop_signing_alg_values_supported``), tokens are DPoP-bound
+(RFC 9449): a proof on the token request and on every MCP request, the
+``DPoP`` authorization scheme, and server nonces honoured. Signing needs
+the ``[auth]`` extra (:mod:`mcpcore.client.jose`).
+
 Only the standard library and mcpcore's own HTTP client. Tokens, codes,
 verifiers and secrets never reach a log record or an exception message.
 """
@@ -52,6 +62,7 @@ from urllib.parse import quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import orjson
 
+from mcpcore.client.auth_grants import JWT_BEARER, AssertionGrant
 from mcpcore.client.auth_rules import (
     AuthorizationServer,
     BearerChallenge,
@@ -72,6 +83,7 @@ from mcpcore.client.auth_rules import (
     select_scopes,
 )
 from mcpcore.client.http_pool import HttpPool
+from mcpcore.client.jose import CLIENT_ASSERTION_TYPE, DpopKey, client_assertion
 from mcpcore.wire.http11_client import InvalidResponse
 
 __all__ = [
@@ -226,7 +238,7 @@ def _token_error(response: _Fetched, what: str) -> OAuthError:
 def _machine_to_machine(server: AuthorizationServer, client: ClientCredentials) -> bool:
     grants = server.metadata.get("grant_types_supported")
     return (
-        client.client_secret is not None
+        (client.client_secret is not None or client.private_key is not None)
         and type(grants) is list
         and "client_credentials" in grants
         and "authorization_code" not in grants
@@ -259,6 +271,8 @@ class OAuth:
         max_step_ups: int = 2,
         timeout: float = 30.0,
         ssl: _ssl.SSLContext | None = None,
+        grant: AssertionGrant | None = None,
+        dpop: bool | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.redirect_uri = redirect_uri
@@ -280,6 +294,12 @@ class OAuth:
         self.server: AuthorizationServer | None = None
         #: How many times the authorization flow ran (each asks the user agent once).
         self.authorizations = 0
+        #: Where a JWT-bearer assertion comes from (``None``: the authorization code flow).
+        self.grant = grant
+        #: DPoP-bound tokens: ``True`` always, ``False`` never, ``None`` when the server advertises DPoP.
+        self.dpop = dpop
+        self._dpop_key: DpopKey | None = None
+        self._nonces: dict[str, str] = {}  # DPoP-Nonce per origin (authorization server, MCP server)
         self._fetcher = _Fetcher(timeout, ssl)
         self._lock = asyncio.Lock()
 
@@ -292,7 +312,15 @@ class OAuth:
     def authorization(self) -> str | None:
         """The ``Authorization`` header value for the next request, if there is a token."""
         tokens = self.tokens
-        return f"Bearer {tokens.access_token}" if tokens is not None else None
+        return f"{tokens.token_type} {tokens.access_token}" if tokens is not None else None
+
+    def proof_headers(self, method: str, url: str) -> list[tuple[str, str]]:
+        """The ``DPoP`` header for one request to the MCP server (none for a bearer token)."""
+        tokens = self.tokens
+        if tokens is None or tokens.token_type != "DPoP" or self._dpop_key is None:
+            return []
+        nonce = self._nonces.get(origin_of(url))
+        return [("dpop", self._dpop_key.proof(method, url, access_token=tokens.access_token, nonce=nonce))]
 
     async def before_request(self) -> None:
         """Refresh an expired access token before it is sent (cheap when nothing is due)."""
@@ -321,6 +349,7 @@ class OAuth:
         *,
         refused: int = 0,
         step_ups: int = 0,
+        dpop_nonce: str | None = None,
     ) -> None:
         """Obtain a token that answers this challenge (raises :class:`OAuthError` when none can be had).
 
@@ -330,6 +359,11 @@ class OAuth:
         so a server that refuses every token cannot loop the client.
         """
         challenge = parse_www_authenticate(www_authenticate)
+        if status == 401 and dpop_nonce and _asks_for_nonce(www_authenticate):
+            if refused >= self.max_refusals:
+                raise OAuthError("the server kept asking for a new DPoP nonce", "use_dpop_nonce")
+            self._nonces[origin_of(self.server_url)] = dpop_nonce  # RFC 9449 §9: retry with it
+            return
         async with self._lock:
             if status == 401:
                 if self.authorization() != sent and self.tokens is not None:
@@ -509,9 +543,20 @@ class OAuth:
             asked = challenge.scopes if challenge is not None else []
             scopes = list(dict.fromkeys([*held, *scopes, *asked]))
         resource = self._resource()
+        self._choose_dpop(server)
+        if self.grant is not None:
+            assertion = await self.grant.assertion(self._post_form, server.issuer, resource, scopes)
+            fields: dict[str, str | None] = {
+                "grant_type": JWT_BEARER,
+                "assertion": assertion,
+                "resource": resource,
+                "scope": " ".join(scopes) if scopes else None,
+            }
+            self.tokens = await self._token_request(server, client, fields, scopes)
+            return
         if _machine_to_machine(server, client):
             # SEP-1046: a confidential client of a server that only grants client_credentials.
-            fields: dict[str, str | None] = {
+            fields = {
                 "grant_type": "client_credentials",
                 "resource": resource,
                 "scope": " ".join(scopes) if scopes else None,
@@ -573,6 +618,14 @@ class OAuth:
     ) -> list[tuple[str, str]]:
         """Client authentication at the token endpoint (RFC 6749 §2.3); returns extra headers."""
         method = client.token_endpoint_auth_method
+        if client.private_key is not None and method in (None, "private_key_jwt"):
+            # RFC 7523 §2.2: a signed assertion instead of a secret (aud: the server's issuer).
+            fields["client_id"] = client.client_id
+            fields["client_assertion_type"] = CLIENT_ASSERTION_TYPE
+            fields["client_assertion"] = client_assertion(
+                client.private_key, client.signing_algorithm, client.client_id, server.issuer
+            )
+            return []
         if method is None:
             if client.client_secret is None:
                 method = "none"
@@ -600,7 +653,7 @@ class OAuth:
     ) -> Tokens:
         headers = [("content-type", "application/x-www-form-urlencoded")]
         headers += self._client_auth(server, client, fields)
-        response = await self._fetcher.request("POST", server.token_endpoint, headers, _form(fields))
+        response = await self._post_token(server.token_endpoint, headers, _form(fields))
         payload = response.json()
         if response.status != 200 or type(payload) is not dict:
             raise _token_error(response, f"the token request ({fields['grant_type']})")
@@ -608,7 +661,8 @@ class OAuth:
         token_type = payload.get("token_type")
         if type(access) is not str or not access:
             raise OAuthError("the token response carries no access_token")
-        if type(token_type) is not str or token_type.lower() != "bearer":
+        bound = self._dpop_key is not None and type(token_type) is str and token_type.lower() == "dpop"
+        if type(token_type) is not str or (token_type.lower() != "bearer" and not bound):
             raise OAuthError(f"unsupported token_type {token_type!r}")
         expires_in: Any = payload.get("expires_in")
         refresh = payload.get("refresh_token")
@@ -616,9 +670,53 @@ class OAuth:
         granted = tuple(scope.split()) if type(scope) is str else tuple(requested)
         return Tokens(
             access_token=access,
-            token_type="Bearer",
+            token_type="DPoP" if bound else "Bearer",
             refresh_token=refresh if type(refresh) is str else None,
             expires_at=time.time() + float(expires_in) if type(expires_in) in (int, float) else None,
             scopes=granted,
             issuer=server.issuer,
         )
+
+    # ----------------------------------------------------------------- DPoP
+
+    def _choose_dpop(self, server: AuthorizationServer) -> None:
+        """Make the DPoP key when this client binds tokens with ``server`` (RFC 9449 §5.1 metadata)."""
+        if self._dpop_key is not None or self.dpop is False:
+            return
+        algorithms = server.metadata.get("dpop_signing_alg_values_supported")
+        advertised = type(algorithms) is list and DpopKey.alg in algorithms
+        if self.dpop or advertised:
+            self._dpop_key = DpopKey()  # raises OAuthError naming the [auth] extra when it is missing
+
+    async def _post_token(self, url: str, headers: list[tuple[str, str]], body: bytes) -> _Fetched:
+        """POST to a token endpoint, with a DPoP proof when binding; one retry with the server's nonce."""
+        key = self._dpop_key
+        if key is None:
+            return await self._fetcher.request("POST", url, headers, body)
+        origin = origin_of(url)
+        response = await self._fetcher.request(
+            "POST", url, [*headers, ("dpop", key.proof("POST", url, nonce=self._nonces.get(origin)))], body
+        )
+        nonce = response.headers.get("dpop-nonce")
+        if nonce:
+            self._nonces[origin] = nonce
+        payload = response.json() if response.status == 400 else None
+        if nonce and type(payload) is dict and payload.get("error") == "use_dpop_nonce":
+            response = await self._fetcher.request(
+                "POST", url, [*headers, ("dpop", key.proof("POST", url, nonce=nonce))], body
+            )
+        return response
+
+    async def _post_form(self, url: str, fields: Mapping[str, str | None]) -> tuple[int, Any]:
+        """The :class:`~mcpcore.client.auth_grants.FormPoster` assertion grants use (no client auth)."""
+        headers = [("content-type", "application/x-www-form-urlencoded")]
+        response = await self._fetcher.request("POST", url, headers, _form(fields))
+        return response.status, response.json()
+
+
+def _asks_for_nonce(www_authenticate: str | None) -> bool:
+    """A ``DPoP error="use_dpop_nonce"`` challenge (RFC 9449 §9)."""
+    return any(
+        scheme == "dpop" and params.get("error") == "use_dpop_nonce"
+        for scheme, params in parse_challenges(www_authenticate or "")
+    )

@@ -83,6 +83,10 @@ class ClientCredentials:
     token_endpoint_auth_method: str | None = None
     #: Only for this authorization server (its ``issuer``); ``None``: for whichever the server names.
     issuer: str | None = None
+    #: A PEM private key for ``private_key_jwt`` (RFC 7523 §2.2; needs the ``[auth]`` extra).
+    private_key: str | None = field(default=None, repr=False)
+    #: The JWS algorithm of the ``private_key_jwt`` assertion (ES256, ES384, ES512, RS256, PS256).
+    signing_algorithm: str = "ES256"
 
 
 @dataclass

@@ -19,6 +19,7 @@ no copies and no model objects on the way.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,11 +41,14 @@ from mcpcore.client.stdio import StderrMode, StdioTransport
 from mcpcore.client.subscription import Subscription
 from mcpcore.errors import LocalProtocolError, RemoteProtocolError, RpcError
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
+from mcpcore.wire.mcp_headers import annotation_problem
 
 if TYPE_CHECKING:
     from mcpcore.server import Server
 
 __all__ = ["Client", "PaginationError"]
+
+_log = logging.getLogger("mcpcore.client")
 
 Timeout = float | None | Literal["default"]
 #: Roots offered to the server: a fixed list of ``{"uri": "file://…", "name"?}``, or a function giving one.
@@ -385,13 +389,29 @@ class Client:
     # ---------------------------------------------------------------- tools
 
     async def list_tools(self, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
-        """Every tool, walking all pages of ``tools/list``."""
-        return await self._walk("tools/list", "tools", None, timeout)
+        """Every tool, walking all pages of ``tools/list``.
+
+        Over Streamable HTTP, a tool whose ``x-mcp-header`` annotations are
+        invalid is left out (with a warning in the log): the 2026-07-28 tools
+        page says such a client MUST exclude it, so that one malformed
+        definition does not cost the others.
+        """
+        tools = await self._walk("tools/list", "tools", None, timeout)
+        if not isinstance(self.transport, HttpTransport):
+            return tools  # other transports MAY ignore the annotations entirely (the same section)
+        return [tool for tool in tools if _usable_tool(tool)]
 
     async def list_tools_page(
         self, cursor: str | None = None, *, timeout: Timeout = "default"
     ) -> dict[str, Any]:
-        return await self.request("tools/list", _cursor(cursor), timeout=timeout)
+        """One page of ``tools/list`` (over HTTP without the tools :meth:`list_tools` leaves out)."""
+        page = await self.request("tools/list", _cursor(cursor), timeout=timeout)
+        tools = page.get("tools")
+        if isinstance(self.transport, HttpTransport) and type(tools) is list:
+            usable = [tool for tool in tools if _usable_tool(tool)]
+            if len(usable) != len(tools):
+                page = {**page, "tools": usable}
+        return page
 
     async def call_tool(
         self,
@@ -499,6 +519,14 @@ class Client:
         if resource_uris:
             wanted["resourceSubscriptions"] = list(resource_uris)
         return await self._s.listen(wanted, timeout=timeout)
+
+
+def _usable_tool(tool: Any) -> bool:
+    schema = tool.get("inputSchema") if type(tool) is dict else None
+    problem = annotation_problem(schema) if schema is not None else None
+    if problem is not None:
+        _log.warning("excluding tool %r from tools/list: %s", tool.get("name"), problem)
+    return problem is None
 
 
 def _cursor(cursor: str | None) -> dict[str, Any] | None:

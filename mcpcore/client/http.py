@@ -227,14 +227,16 @@ class HttpTransport:
 
     # ----------------------------------------------------------------- headers
 
-    def base_headers(self, accept: str = ACCEPT_BOTH) -> list[tuple[str, str]]:
+    def base_headers(self, accept: str = ACCEPT_BOTH, method: str = "POST") -> list[tuple[str, str]]:
+        """Host, Accept, the extra headers and the credentials (a DPoP proof made for ``method``)."""
         headers = [("host", self.host_header), ("accept", accept)]
         bearer = self.auth.authorization() if self.auth is not None else None
-        if bearer is None:
+        if bearer is None or self.auth is None:
             headers.extend(self.extra_headers.items())
         else:
             headers.extend(item for item in self.extra_headers.items() if item[0].lower() != "authorization")
             headers.append(("authorization", bearer))
+            headers.extend(self.auth.proof_headers(method, self.url))
         return headers
 
     def _headers_for(self, msg: Any) -> list[tuple[str, str]]:
@@ -355,7 +357,14 @@ class HttpTransport:
             if request_id is not None:
                 self._open.pop(request_id, None)
             try:
-                await auth.handle(response.status, challenge, sent_token, refused=refused, step_ups=step_ups)
+                await auth.handle(
+                    response.status,
+                    challenge,
+                    sent_token,
+                    refused=refused,
+                    step_ups=step_ups,
+                    dpop_nonce=response.headers.get("dpop-nonce"),
+                )
             except OAuthError as exc:
                 self._fail(request_id, exc)
                 return
@@ -497,7 +506,7 @@ class HttpTransport:
         await self._post(body, msg, retried=True)
 
     async def _get_stream(self, last_event_id: str | None = None) -> HttpResponse | None:
-        headers = self.base_headers("text/event-stream")
+        headers = self.base_headers("text/event-stream", "GET")
         if self.session_id is not None:
             headers.append(("mcp-session-id", self.session_id))
         if self._legacy_version is not None:
@@ -542,7 +551,7 @@ class HttpTransport:
         for task in list(self._tasks):
             task.cancel()
         if self.session_id is not None:
-            headers = self.base_headers("application/json, text/event-stream")
+            headers = self.base_headers("application/json, text/event-stream", "DELETE")
             headers.append(("mcp-session-id", self.session_id))
             if self._legacy_version is not None:
                 headers.append(("mcp-protocol-version", self._legacy_version))

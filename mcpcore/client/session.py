@@ -603,13 +603,18 @@ class ClientSession:
     async def discover(
         self, version: str = versions.LATEST_MODERN, *, timeout: float | None = None
     ) -> ServerInfo:
-        """``server/discover`` in the 2026-07-28 envelope; retries once with a mutual version on -32022."""
+        """``server/discover`` in the 2026-07-28 envelope; retries once with a mutual version on -32022.
+
+        The retry happens even when the mutual version is the one just refused
+        (a server, or an intermediary, may list a version and still refuse it
+        once): one bounded retry costs a round trip, and a second refusal raises.
+        """
         wait: float | Literal["default"] | None = "default" if timeout is None else timeout
         try:
             result = await self.send_request("server/discover", {}, modern_version=version, timeout=wait)
         except RpcError as exc:
             mutual = _mutual_modern(exc)
-            if mutual is None or mutual == version:
+            if mutual is None:
                 raise
             result = await self.send_request("server/discover", {}, modern_version=mutual, timeout=wait)
             version = mutual
@@ -683,10 +688,25 @@ class ClientSession:
         entry = self._outgoing.open("subscriptions/listen")
         subscription = Subscription(self, entry.request_id, max_buffered)
         self._subscriptions[entry.request_id] = subscription
+        entry.future.add_done_callback(lambda answer: self._listen_answered(entry.request_id, answer))
         params = self._params_for({"notifications": notifications}, self.protocol_version, None)
         self.write(jsonrpc.encode_request(entry.request_id, "subscriptions/listen", params))
         await subscription.acknowledged(timeout)
         return subscription
+
+    def _listen_answered(self, request_id: int | str, answer: asyncio.Future[Any]) -> None:
+        """The listen request got its answer: the stream is over (2026-07-28 graceful completion).
+
+        A ``SubscriptionsListenResult`` means the server ended the stream on
+        purpose; an error or a dropped connection ends it too. Either way the
+        reader drains what is buffered, then stops; :attr:`Subscription.outcome`
+        holds the result (or the exception).
+        """
+        subscription = self._subscriptions.pop(request_id, None)
+        outcome: Any = None if answer.cancelled() else (answer.exception() or answer.result())
+        if subscription is not None:
+            subscription.outcome = outcome
+            subscription.end()
 
     def end_subscription(self, request_id: int | str) -> None:
         """Forget a listen stream and cancel its request (``Subscription.close`` calls this)."""

@@ -43,6 +43,9 @@ class Subscription:
         self._ready = asyncio.Event()
         #: The ``notifications`` the server agreed to send (from the acknowledgement).
         self.honoured: dict[str, Any] = {}
+        #: How the stream ended: the server's ``SubscriptionsListenResult`` (a graceful end), the
+        #: exception that ended it, or ``None`` while it is open or after the client closed it.
+        self.outcome: dict[str, Any] | BaseException | None = None
 
     def deliver(self, item: dict[str, Any]) -> None:
         """A notification for this stream arrived (the session calls this)."""

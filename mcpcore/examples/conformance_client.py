@@ -16,6 +16,7 @@ and the suite's Client ID Metadata Document URL is this client's.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -23,7 +24,10 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mcpcore.client import Client, ClientCredentials, OAuth, follow_redirects
+from mcpcore import versions
+from mcpcore.client import Client, ClientCredentials, IdJagGrant, JwtBearerGrant, OAuth, follow_redirects
+from mcpcore.client.auth_grants import AssertionGrant
+from mcpcore.client.session import Mode
 
 _log = logging.getLogger("mcpcore.conformance_client")
 
@@ -77,19 +81,94 @@ async def scenario_auth(client: Client) -> None:
 def oauth_from_context(context: str | None) -> OAuth:
     """The OAuth client for a run: pre-registered when the suite's context carries credentials."""
     fields: dict[str, Any] = json.loads(context) if context else {}
+    fields = fields if type(fields) is dict else {}
     client = None
     if type(fields.get("client_id")) is str:
-        secret = fields.get("client_secret")
-        client = ClientCredentials(fields["client_id"], secret if type(secret) is str else None)
+        secret, key = fields.get("client_secret"), fields.get("private_key_pem")
+        client = ClientCredentials(
+            fields["client_id"],
+            secret if type(secret) is str else None,
+            private_key=key if type(key) is str else None,
+            signing_algorithm=str(fields.get("signing_algorithm") or "ES256"),
+        )
+    grant: AssertionGrant | None = None
+    if type(fields.get("valid_jwt")) is str:  # workload identity federation: the workload's own JWT
+        grant = JwtBearerGrant(fields["valid_jwt"])
+    elif type(fields.get("idp_id_token")) is str and type(fields.get("idp_token_endpoint")) is str:
+        grant = IdJagGrant(  # enterprise-managed authorization: the user's ID token, exchanged for an ID-JAG
+            fields["idp_token_endpoint"], fields["idp_id_token"], idp_client_id=fields.get("idp_client_id")
+        )
     return OAuth(
         follow_redirects,
         client=client,
         client_metadata_url=CLIENT_METADATA_URL,
         client_name="mcpcore-conformance-client",
+        grant=grant,
     )
 
 
+def suite_context() -> dict[str, Any]:
+    """The scenario's ``MCP_CONFORMANCE_CONTEXT`` (tool calls to make, pre-registered credentials, ...)."""
+    text = os.environ.get("MCP_CONFORMANCE_CONTEXT")
+    fields = json.loads(text) if text else {}
+    return fields if type(fields) is dict else {}
+
+
+async def scenario_context_tool_calls(client: Client) -> None:
+    """List the tools (the client learns their ``x-mcp-header`` arguments), then make the context's calls."""
+    listed = {tool["name"] for tool in await client.list_tools()}
+    for call in suite_context().get("toolCalls") or []:
+        if call.get("name") in listed:
+            await client.call_tool(call["name"], call.get("arguments") or {})
+
+
+async def scenario_tour(client: Client) -> None:
+    """One request of every kind the server offers: each tool called, each resource read, each prompt got."""
+    for tool in await client.list_tools():  # tools with invalid x-mcp-header annotations are already left out
+        await client.call_tool(tool["name"], {})
+    capabilities = client.server_capabilities
+    if "resources" in capabilities:
+        for resource in await client.list_resources():
+            await client.read_resource(resource["uri"])
+    if "prompts" in capabilities:
+        for prompt in await client.list_prompts():
+            await client.get_prompt(prompt["name"])
+
+
+async def scenario_request_state(client: Client) -> None:
+    """SEP-2322: two MRTR flows and an unrelated call at once (each keeps its own state), then the rest."""
+    tools = {tool["name"] for tool in await client.list_tools()}
+    first = [name for name in ("test_mrtr_echo_state", "test_mrtr_unrelated") if name in tools]
+    await asyncio.gather(*(client.call_tool(name, {}) for name in first))
+    for name in ("test_mrtr_no_state", "test_mrtr_no_result_type"):
+        if name in tools:
+            await client.call_tool(name, {})
+
+
+async def scenario_schema_echo(client: Client) -> None:
+    """Send the focal tool's ``inputSchema`` back as received (2020-12 keywords must survive the client)."""
+    tools = {tool["name"]: tool for tool in await client.list_tools()}
+    focal = tools["json_schema_2020_12_tool"]
+    await client.call_tool("json_schema_echo", {"schema": focal["inputSchema"]})
+
+
+def sampling(params: dict[str, Any]) -> dict[str, Any]:
+    """A canned model answer: the fixture declares sampling so the suite can check the capability's shape."""
+    return {
+        "role": "assistant",
+        "content": {"type": "text", "text": "ok"},
+        "model": "mcpcore-conformance",
+        "stopReason": "endTurn",
+    }
+
+
 SCENARIOS: dict[str, Callable[[Client], Awaitable[None]]] = {
+    "request-metadata": scenario_tour,
+    "sep-2322-client-request-state": scenario_request_state,
+    "http-standard-headers": scenario_tour,
+    "http-custom-headers": scenario_context_tool_calls,
+    "http-invalid-tool-headers": scenario_tour,
+    "json-schema-2020-12-preservation": scenario_schema_echo,
     "initialize": scenario_initialize,
     "tools_call": scenario_tools_call,
     "elicitation-sep1034-client-defaults": call_first(
@@ -99,15 +178,24 @@ SCENARIOS: dict[str, Callable[[Client], Awaitable[None]]] = {
 }
 
 
+def mode_for(protocol_version: str | None) -> Mode:
+    """The era the suite's mock speaks: ``MCP_CONFORMANCE_PROTOCOL_VERSION`` (2025-11-25 when unset)."""
+    if protocol_version is not None and protocol_version not in versions.LEGACY_VERSIONS:
+        return "modern"
+    return "legacy"
+
+
 async def main(url: str, scenario: str) -> int:
     run = SCENARIOS.get(scenario, scenario_auth if scenario.startswith("auth/") else scenario_initialize)
     client = Client.http(
         url,
         auth=oauth_from_context(os.environ.get("MCP_CONFORMANCE_CONTEXT")),
-        mode="legacy",
+        mode=mode_for(os.environ.get("MCP_CONFORMANCE_PROTOCOL_VERSION")),
         name="mcpcore-conformance-client",
         version="0.1.0",
         elicitation=elicitation_defaults,
+        sampling=sampling,
+        roots=[],
         timeout=20.0,
     )
     async with client:

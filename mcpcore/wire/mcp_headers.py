@@ -12,6 +12,8 @@ with HTTP 400 and -32020 (HeaderMismatch).
   ``=?base64?<base64 of UTF-8>?=``.
 * :func:`header_params` finds the ``x-mcp-header`` annotations of a tool's
   input schema (only through ``properties``; invalid annotations are ignored).
+* :func:`annotation_problem` says why a tool's annotations are invalid (a
+  client excludes such a tool from its tool list).
 * :func:`check_headers` validates one request; it returns ``None`` or the
   :class:`~mcpcore.errors.RpcError` to answer.
 """
@@ -26,7 +28,15 @@ from typing import Any, Final
 from mcpcore.errors import HEADER_MISMATCH, RpcError
 from mcpcore.wire.http11 import TCHAR
 
-__all__ = ["NAME_FIELDS", "ParamHeaders", "check_headers", "decode_value", "encode_value", "header_params"]
+__all__ = [
+    "NAME_FIELDS",
+    "ParamHeaders",
+    "annotation_problem",
+    "check_headers",
+    "decode_value",
+    "encode_value",
+    "header_params",
+]
 
 _PREFIX: Final = "=?base64?"
 _SUFFIX: Final = "?="
@@ -49,11 +59,16 @@ NAME_FIELDS: Final[dict[str, str]] = {
 
 
 def _plain_safe(text: str) -> bool:
-    if not text or text[0] in " \t" or text[-1] in " \t":
+    """Whether ``text`` may ride as a header value as-is: printable ASCII with no edge spaces.
+
+    A tab is legal inside a header value but is encoded all the same: some
+    intermediaries fold or strip it, and Base64 is always decodable.
+    """
+    if not text or text[0] == " " or text[-1] == " ":
         return not text  # the empty string is plain; edge whitespace is not
     if text.startswith(_PREFIX) and text.endswith(_SUFFIX):
         return False
-    return all(0x20 <= ord(char) <= 0x7E or char == "\t" for char in text)
+    return all(0x20 <= ord(char) <= 0x7E for char in text)
 
 
 def encode_value(value: str | int | bool) -> str:
@@ -116,6 +131,70 @@ def header_params(schema: Mapping[str, Any]) -> ParamHeaders:
     for name in duplicate:
         del found[name]
     return found
+
+
+#: Keywords whose values are instance data, not schemas (an ``x-mcp-header`` key there is no annotation).
+_DATA_KEYWORDS: Final = frozenset({"const", "default", "enum", "examples"})
+_HEADER_TYPES: Final = frozenset({"string", "integer", "boolean"})
+
+
+def annotation_problem(schema: Any) -> str | None:
+    """Why the ``x-mcp-header`` annotations of a tool's input schema are invalid, or ``None``.
+
+    The 2026-07-28 transport rules: the name is a non-empty RFC 9110 token
+    (ASCII, no spaces, colons or control characters), unique
+    case-insensitively within the tool; it sits on a ``string``, ``integer``
+    or ``boolean`` property; and that property is reachable from the root
+    through ``properties`` alone (an annotation under ``items``, ``$defs``,
+    a composition or a conditional cannot be extracted statically). A client
+    MUST exclude a tool whose annotations break any of these.
+    """
+    seen: set[str] = set()
+
+    def walk(node: Any, is_property: bool, where: str) -> str | None:
+        if type(node) is list:
+            for index, item in enumerate(node):
+                problem = walk(item, False, f"{where}/{index}")
+                if problem is not None:
+                    return problem
+            return None
+        if type(node) is not dict:
+            return None
+        if "x-mcp-header" in node:
+            problem = _annotation_at(node, is_property, where, seen)
+            if problem is not None:
+                return problem
+        for key, child in node.items():
+            if key in _DATA_KEYWORDS or key == "x-mcp-header":
+                continue
+            if key == "properties" and type(child) is dict and (is_property or where == ""):
+                for name, prop in child.items():
+                    problem = walk(prop, True, f"{where}/properties/{name}")
+                    if problem is not None:
+                        return problem
+                continue
+            problem = walk(child, False, f"{where}/{key}")
+            if problem is not None:
+                return problem
+        return None
+
+    return walk(schema, False, "")
+
+
+def _annotation_at(node: dict[str, Any], is_property: bool, where: str, seen: set[str]) -> str | None:
+    name = node["x-mcp-header"]
+    if not is_property:
+        return f"x-mcp-header at {where or '/'} is not on a property reachable through 'properties'"
+    if type(name) is not str or not name:
+        return f"x-mcp-header at {where} is empty or not a string"
+    if not _TCHAR.issuperset(name):
+        return f"x-mcp-header {name!r} at {where} is not an HTTP token"
+    if node.get("type") not in _HEADER_TYPES:
+        return f"x-mcp-header {name!r} at {where} is on a {node.get('type')!r} property"
+    if name.lower() in seen:
+        return f"x-mcp-header {name!r} at {where} repeats another name (case-insensitively)"
+    seen.add(name.lower())
+    return None
 
 
 def _mismatch(message: str) -> RpcError:

@@ -63,6 +63,16 @@ class TinyAuthServer:
     downscope: int = 0
     #: Scopes the token response reports but the resource server never sees in the token.
     hidden_scopes: frozenset[str] = frozenset()
+    #: ``grant_types_supported`` (default: authorization_code and refresh_token).
+    grant_types: list[str] | None = None
+    #: Assertions the jwt-bearer grant accepts (workload JWTs, ID-JAGs).
+    assertions: set[str] = field(default_factory=set)
+    #: Advertise DPoP (ES256); then a token request with a ``DPoP`` header gets a DPoP-bound token.
+    dpop: bool = False
+    #: When set, a token request whose DPoP proof lacks this nonce gets 400 ``use_dpop_nonce``.
+    dpop_nonce: str | None = None
+    #: Checks a ``client_assertion`` (private_key_jwt); returns the client id it authenticates, or None.
+    assertion_checker: Any = None
     requests: list[Seen] = field(default_factory=list)
     issued: dict[str, AccessToken] = field(default_factory=dict)
     port: int = 0
@@ -87,13 +97,15 @@ class TinyAuthServer:
             "token_endpoint": base + "/token",
             "registration_endpoint": base + "/register",
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "grant_types_supported": self.grant_types or ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
             "authorization_response_iss_parameter_supported": self.send_iss,
         }
         if self.scopes_supported is not None:
             document["scopes_supported"] = self.scopes_supported
+        if self.dpop:
+            document["dpop_signing_alg_values_supported"] = ["ES256"]
         return document
 
     def paths(self, name: str) -> list[str]:
@@ -185,6 +197,22 @@ class TinyAuthServer:
 
     def _token(self, seen: Seen) -> tuple[int, dict[str, str], bytes]:
         form = seen.form
+        proof = seen.headers.get("dpop")
+        if self.dpop_nonce is not None and proof is not None:
+            claims = orjson.loads(base64.urlsafe_b64decode(proof.split(".")[1] + "=="))
+            if claims.get("nonce") != self.dpop_nonce:
+                status, headers, body = self._json(400, {"error": "use_dpop_nonce"})
+                return status, {**headers, "dpop-nonce": self.dpop_nonce}, body
+        bound = self.dpop and proof is not None
+        if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            if form.get("assertion") not in self.assertions:
+                return self._json(400, {"error": "invalid_grant"})
+            return self._issue(form.get("client_id", "?"), form.get("resource", ""), (), bound)
+        if form.get("grant_type") == "client_credentials":
+            client = self.assertion_checker(form) if self.assertion_checker is not None else None
+            if client is None:
+                return self._json(401, {"error": "invalid_client"})
+            return self._issue(client, form.get("resource", ""), (), bound)
         if form.get("grant_type") == "authorization_code":
             grant = self._grants.pop(form.get("code", ""), None)
             verifier = form.get("code_verifier", "")
@@ -194,7 +222,7 @@ class TinyAuthServer:
                 return self._json(400, {"error": "invalid_grant"})
             if form.get("resource") != grant.resource:
                 return self._json(400, {"error": "invalid_target"})
-            return self._issue(grant.client_id, grant.resource, grant.scopes)
+            return self._issue(grant.client_id, grant.resource, grant.scopes, bound)
         if form.get("grant_type") == "refresh_token":
             known = self._refresh.pop(form.get("refresh_token", ""), None)
             if known is None:
@@ -203,7 +231,7 @@ class TinyAuthServer:
         return self._json(400, {"error": "unsupported_grant_type"})
 
     def _issue(
-        self, client_id: str, resource: str, scopes: tuple[str, ...]
+        self, client_id: str, resource: str, scopes: tuple[str, ...], bound: bool = False
     ) -> tuple[int, dict[str, str], bytes]:
         self._granted += 1
         if self._granted <= self.downscope:
@@ -213,7 +241,7 @@ class TinyAuthServer:
         self.issued[token] = AccessToken(client_id, seen_by_resource, time.time() + 3600, (resource,))
         answer: dict[str, Any] = {
             "access_token": token,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if bound else "Bearer",
             "expires_in": 3600,
             "scope": " ".join(scopes),
         }

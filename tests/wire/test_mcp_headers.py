@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from mcpcore.errors import HEADER_MISMATCH
-from mcpcore.wire.mcp_headers import ParamHeaders, check_headers, decode_value, encode_value, header_params
+from mcpcore.wire.mcp_headers import (
+    ParamHeaders,
+    annotation_problem,
+    check_headers,
+    decode_value,
+    encode_value,
+    header_params,
+)
 
 
 @pytest.mark.parametrize(
@@ -17,6 +24,7 @@ from mcpcore.wire.mcp_headers import ParamHeaders, check_headers, decode_value, 
         ("Hello, 世界", "=?base64?SGVsbG8sIOS4lueVjA==?="),
         (" padded ", "=?base64?IHBhZGRlZCA=?="),
         ("line1\nline2", "=?base64?bGluZTEKbGluZTI=?="),
+        ("a\tb", "=?base64?YQli?="),
         ("=?base64?literal?=", "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="),
         (42, "42"),
         (-7, "-7"),
@@ -129,3 +137,68 @@ def test_resources_read_name_is_the_uri() -> None:
     msg = {"jsonrpc": "2.0", "id": 1, "method": "resources/read", "params": {"uri": "file:///a b"}}
     assert check({"mcp-method": "resources/read", "mcp-name": "file:///a b"}, msg) is None
     assert check({"mcp-method": "resources/read", "mcp-name": "file:///c"}, msg) == HEADER_MISMATCH
+
+
+def _one(prop: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": {"p": prop}}
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        (_one({"type": "string", "x-mcp-header": ""}), "empty"),
+        (_one({"type": "object", "x-mcp-header": "Data"}), "'object' property"),
+        (_one({"type": "array", "items": {"type": "string"}, "x-mcp-header": "Items"}), "'array'"),
+        (_one({"type": "null", "x-mcp-header": "Nil"}), "'null'"),
+        (_one({"type": "number", "x-mcp-header": "Score"}), "'number'"),
+        (_one({"type": "string", "x-mcp-header": "My Region"}), "not an HTTP token"),
+        (_one({"type": "string", "x-mcp-header": "Region:Primary"}), "not an HTTP token"),
+        (_one({"type": "string", "x-mcp-header": "Région"}), "not an HTTP token"),
+        (_one({"type": "string", "x-mcp-header": "Region\t1"}), "not an HTTP token"),
+        (
+            {
+                "type": "object",
+                "properties": {
+                    "a": {"type": "string", "x-mcp-header": "MyField"},
+                    "b": {"type": "string", "x-mcp-header": "myfield"},
+                },
+            },
+            "repeats",
+        ),
+        (
+            {"type": "object", "$defs": {"r": {"type": "string", "x-mcp-header": "Region"}}},
+            "not on a property reachable",
+        ),
+        (
+            _one(
+                {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"z": {"type": "string", "x-mcp-header": "Z"}}},
+                }
+            ),
+            "not on a property reachable",
+        ),
+        (
+            {"type": "object", "anyOf": [{"properties": {"r": {"type": "string", "x-mcp-header": "R"}}}]},
+            "not on a property reachable",
+        ),
+    ],
+)
+def test_invalid_header_annotations_are_named(schema: dict[str, Any], problem: str) -> None:
+    """Transport, custom headers: a client MUST reject a tool whose x-mcp-header breaks a constraint."""
+    found = annotation_problem(schema)
+    assert found is not None and problem in found
+
+
+def test_valid_annotations_and_data_keywords_are_not_problems() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"},
+            "nested": {"type": "object", "properties": {"zone": {"type": "integer", "x-mcp-header": "Zone"}}},
+            # instance data and a property that happens to be called x-mcp-header are not annotations
+            "x-mcp-header": {"type": "string", "default": {"x-mcp-header": ""}},
+        },
+        "examples": [{"x-mcp-header": "not a schema"}],
+    }
+    assert annotation_problem(schema) is None
