@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -176,3 +178,16 @@ def test_an_id_names_the_replica_that_sent_it() -> None:
     assert replica_of("7") == 0
     assert replica_of(True) == 0
     assert ((MAX_REPLICA - 1) << REPLICA_SHIFT) + 2**32 - 1 < 2**53  # safe JSON integers for clients
+
+
+def test_the_stores_are_public_and_importing_them_does_not_import_redis() -> None:
+    code = (
+        "import sys, mcpcore\n"
+        "names = [mcpcore.SessionStore, mcpcore.SessionRecord, mcpcore.InMemorySessionStore,"
+        " mcpcore.RedisSessionStore]\n"
+        "print(all(n.__name__ in mcpcore.__all__ for n in names), 'redis' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["True", "False"]
