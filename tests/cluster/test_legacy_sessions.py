@@ -10,6 +10,9 @@ every replica then answers with 404.
 from __future__ import annotations
 
 import http.client
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +20,8 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 
-from tests.cluster.harness import Cluster
+from tests.cluster.harness import ROOT, Cluster, wait_listening
+from tests.redis_server import free_port
 
 VERSION = "2025-06-18"
 
@@ -193,3 +197,32 @@ def _next_message(response: http.client.HTTPResponse) -> dict[str, Any]:
         if line.startswith(b"data:") and line[5:].strip():
             message: dict[str, Any] = orjson.loads(line[5:])
             return message
+
+
+def test_two_mcpcore_run_processes_given_redis_share_a_session(loop_name: str, redis_url: str) -> None:
+    """``mcpcore run --http --redis URL``: a session made by one process is served by the other."""
+    ports = [free_port(), free_port()]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MCPCORE_LOOP": loop_name}
+    command = [sys.executable, "-m", "mcpcore", "run", "mcpcore.examples.conformance:server", "--http"]
+    command += ["--redis", redis_url]
+    processes = [
+        subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_listening(port, process, f"mcpcore run on {port}")
+        first = LegacyClient(f"http://127.0.0.1:{ports[0]}/mcp")
+        second = LegacyClient(f"http://127.0.0.1:{ports[1]}/mcp")
+        first.initialize()
+        second.session_id = first.session_id
+        tools = second.request("tools/list")
+        assert tools.status == 200
+        assert any(tool["name"] == "test_simple_text" for tool in tools.result["tools"])
+        first.close()
+        second.close()
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
