@@ -37,6 +37,10 @@ handler is waiting for it. The store routes it back:
 * ``forward(replica, session_id, message)`` hands a message to that replica's
   ``deliver(session_id, message)``; it never blocks and never raises, and
   delivery is at most once (a replica that has gone has no waiter anyway).
+  Messages are opaque to the store. The endpoint also forwards, the other
+  way, what belongs to no POST (a list change, a resource update, a request
+  outside any call) to the replica the record names as holding the session's
+  GET stream.
 
 Trust: only the endpoint writes records and forwards messages, after it has
 checked the request's principal against the record. A record's principal
@@ -96,6 +100,8 @@ class SessionRecord:
     #: Wall-clock seconds (``time.time()``): when ``initialize`` ran, and the last request.
     created: float = 0.0
     last_seen: float = 0.0
+    #: The replica that holds the session's GET stream (0: none opened yet).
+    stream_replica: int = 0
 
     def to_json(self) -> bytes:
         return orjson.dumps(
@@ -109,6 +115,7 @@ class SessionRecord:
                 "subscriptions": self.subscriptions,
                 "created": self.created,
                 "lastSeen": self.last_seen,
+                "streamReplica": self.stream_replica,
             }
         )
 
@@ -126,6 +133,7 @@ class SessionRecord:
             subscriptions=list(raw["subscriptions"]),
             created=raw["created"],
             last_seen=raw["lastSeen"],
+            stream_replica=raw.get("streamReplica", 0),
         )
 
 

@@ -63,6 +63,8 @@ class LegacyHttpSession:
         self.connection = endpoint.server.connect(self, first_request_id=first_request_id)
         #: Wall-clock creation (kept in a shared store's record; another replica's copy inherits it).
         self.created = time.time()
+        #: With a shared store: the replica holding this session's GET stream (0: none known).
+        self.stream_replica = 0
         self.standalone: SseStream | None = None
         #: Messages waiting for a GET stream: bounded in count and in bytes (oldest dropped first).
         self.pending: deque[bytes] = deque()
@@ -103,6 +105,18 @@ class LegacyHttpSession:
         self.send_standalone(frame)
 
     def send_standalone(self, frame: bytes) -> None:
+        """A message of no request: on the GET stream, wherever it is held (another replica's too)."""
+        stream = self.standalone
+        if stream is not None and not stream.closed:
+            stream.send_frame(frame)
+            return
+        shared = self.endpoint.shared
+        if shared is not None and shared.relay(self, frame):
+            return
+        self.hold(frame)
+
+    def hold(self, frame: bytes) -> None:
+        """Send on this process's GET stream if open, else keep the message for the next GET here."""
         stream = self.standalone
         if stream is not None and not stream.closed:
             stream.send_frame(frame)

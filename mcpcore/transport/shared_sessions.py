@@ -21,7 +21,15 @@ What a replica does here that one process need not:
   another replica, or an expiry, a 404 here too;
 * requests to the client (elicitation, sampling, roots) are numbered from
   this replica's range, so a client's answer that reaches another replica is
-  forwarded to this one through the store and resolves the waiting handler.
+  forwarded to this one through the store and resolves the waiting handler;
+* a message that belongs to no POST (a list change, a resource update, a
+  request outside any call) goes to the session's GET stream: here if this
+  replica holds it, else forwarded to the replica the record names (the last
+  to open one). There it is sent, or held, bounded, for the next GET.
+
+Known limits: one GET stream per session is enforced per replica, not across
+them; a client's ``notifications/cancelled`` reaching another replica than
+the one running the request is not forwarded (the handler runs to its end).
 """
 
 from __future__ import annotations
@@ -47,6 +55,10 @@ if TYPE_CHECKING:
 __all__ = ["HeldExchange", "SharedSessions"]
 
 _log = logging.getLogger("mcpcore.http")
+
+#: What a forwarded message is (its first byte): the client's answer, or a frame for the GET stream.
+_ANSWER: Final = b"a"
+_OUTBOUND: Final = b"o"
 
 #: Methods whose answer waits until the session's record is rewritten.
 _RECORDED: Final = frozenset(
@@ -213,16 +225,28 @@ class SharedSessions:
         replica = replica_of(msg["id"])
         if replica in (0, self.replica):
             return False
-        self.store.forward(replica, session.session_id, orjson.dumps(msg))
+        self.store.forward(replica, session.session_id, _ANSWER + orjson.dumps(msg))
+        return True
+
+    def relay(self, session: LegacyHttpSession, frame: bytes) -> bool:
+        """A message of no request, and another replica holds the GET stream: send it there."""
+        replica = session.stream_replica
+        if replica in (0, self.replica):
+            return False
+        self.store.forward(replica, session.session_id, _OUTBOUND + frame)
         return True
 
     def _deliver(self, session_id: str, message: bytes) -> None:
-        """A client's answer another replica received for a request of ours."""
+        """A message another replica forwarded: a client's answer for us, or a frame for our GET stream."""
         session = self.endpoint.sessions.sessions.get(session_id)
         if session is None or session.terminated:
-            _log.debug("forwarded answer for a session this replica no longer holds: dropped")
+            _log.debug("forwarded message for a session this replica no longer holds: dropped")
             return
-        session.connection.receive_message(orjson.loads(message), None)
+        kind, body = message[:1], message[1:]
+        if kind == _ANSWER:
+            session.connection.receive_message(orjson.loads(body), None)
+        elif kind == _OUTBOUND:
+            session.hold(body)  # never relayed again: no loops between replicas
 
     # -------------------------------------------------------------- sessions
 
@@ -278,8 +302,9 @@ class SharedSessions:
             local = table.get(session_id, principal)  # another request adopted it while we awaited
         if local is None:
             return self._adopt(record)
-        # What another replica changed since this copy was made (log level, subscriptions).
+        # What another replica changed since this copy was made (log level, subscriptions, GET stream).
         self.endpoint.server.subscriptions.restore(local.connection, record.log_level, record.subscriptions)
+        local.stream_replica = record.stream_replica
         return local
 
     def _adopt(self, record: SessionRecord) -> LegacyHttpSession | None:
@@ -290,6 +315,7 @@ class SharedSessions:
         if session is None:
             return None
         session.created = record.created
+        session.stream_replica = record.stream_replica
         connection = session.connection
         connection.session.restore(
             Envelope(record.protocol_version, record.client_capabilities, record.client_info, modern=False)
@@ -314,8 +340,23 @@ class SharedSessions:
             subscriptions=subscriptions.subscribed(connection),
             created=session.created,
             last_seen=time.time(),
+            stream_replica=session.stream_replica,
         )
         await self.store.save(record, self.endpoint.options.session_idle_timeout)
+
+    async def claim_stream(self, session: LegacyHttpSession) -> None:
+        """This replica is about to open the session's GET stream: record it first.
+
+        Before the stream's head goes out, so by the time the client can make
+        anything happen on another replica, that replica forwards here.
+        """
+        if session.stream_replica == self.replica:
+            return
+        session.stream_replica = self.replica
+        try:
+            await self.record(session)
+        except Exception as exc:  # the stream works here; other replicas keep their old target
+            _log.warning("session store unavailable: the GET stream's replica was not recorded (%s)", exc)
 
     async def delete(self, session: LegacyHttpSession) -> None:
         """``DELETE``: end the session on every replica (they 404 from their next touch)."""

@@ -309,7 +309,11 @@ class StreamableHTTP:
             return
         assert self.shared is not None
         session = await self.shared.find(session_id, principal, exchange)
-        if session is not None:
+        if session is None:
+            return
+        if accepts(request.headers, "text/event-stream"):
+            await self.shared.claim_stream(session)
+        if not exchange.closed:
             self._serve_get(request, exchange, session)
 
     def _serve_get(self, request: Request, exchange: Exchange, session: LegacyHttpSession) -> None:

@@ -189,6 +189,31 @@ def test_an_elicitation_answer_reaching_another_replica_resolves_the_waiting_cal
         call.close()
 
 
+def test_messages_of_no_request_reach_the_get_stream_held_by_another_replica(
+    cluster: Cluster, client: LegacyClient
+) -> None:
+    client.initialize()
+    assert client.request("resources/subscribe", {"uri": "test://watched-resource"}).status == 200
+    listen = http.client.HTTPConnection(client.host, client.port, timeout=30)
+    try:
+        headers = {**client.headers(), "Accept": "text/event-stream"}
+        del headers["Content-Type"]
+        listen.request("GET", client.path, headers=headers)
+        stream = listen.getresponse()
+        assert stream.status == 200
+        holder = stream.getheader("X-Replica")
+        for tool in ("test_trigger_tool_change", "test_trigger_resource_update"):
+            called = client.request("tools/call", {"name": tool, "arguments": {}})
+            assert called.status == 200
+            assert called.replica != holder  # the change happens on a replica without the stream
+        first, second = _next_message(stream), _next_message(stream)
+        assert first == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+        assert second["method"] == "notifications/resources/updated"
+        assert second["params"] == {"uri": "test://watched-resource"}
+    finally:
+        listen.close()
+
+
 def _next_message(response: http.client.HTTPResponse) -> dict[str, Any]:
     """The next JSON-RPC message on an SSE response (skipping priming events and comments)."""
     while True:
