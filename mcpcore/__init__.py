@@ -32,6 +32,9 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
     from mcpcore.proxy import proxy
+    from mcpcore.stores.memory_sessions import InMemorySessionStore
+    from mcpcore.stores.redis_sessions import RedisSessionStore
+    from mcpcore.stores.sessions import SessionRecord, SessionStore
     from mcpcore.transport.asgi import AsgiApp
     from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
     from mcpcore.transport.security import AccessToken, BearerAuth, TokenVerifier
@@ -56,6 +59,11 @@ _LAZY = {
     "TokenVerifier": "mcpcore.transport.security",
     "serve_http": "mcpcore.transport.http",
     "start_http": "mcpcore.transport.http",
+    # Shared legacy sessions (several replicas); Redis itself is imported only when a client connects.
+    "InMemorySessionStore": "mcpcore.stores.memory_sessions",
+    "RedisSessionStore": "mcpcore.stores.redis_sessions",
+    "SessionRecord": "mcpcore.stores.sessions",
+    "SessionStore": "mcpcore.stores.sessions",
     # A proxy imports the client.
     "proxy": "mcpcore.proxy",
 }
@@ -92,15 +100,19 @@ __all__ = [
     "HttpOptions",
     "HttpServer",
     "InMemoryEventStore",
+    "InMemorySessionStore",
     "InputRequired",
     "LifespanError",
     "OAuth",
     "ProtocolError",
     "RateLimit",
+    "RedisSessionStore",
     "RequestTimeoutError",
     "RpcError",
     "Server",
     "ServerLimits",
+    "SessionRecord",
+    "SessionStore",
     "TaskContext",
     "TokenVerifier",
     "ToolResult",

@@ -110,6 +110,11 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise SystemExit(f"mcpcore: --state-key: {exc}") from None
     if args.http:
+        extra: dict[str, object] = {}
+        if args.redis is not None:
+            from mcpcore.stores.redis_sessions import RedisSessionStore
+
+            extra["session_store"] = RedisSessionStore.from_url(args.redis)
         server.run(
             "http",
             loop=args.loop,
@@ -118,6 +123,7 @@ def _run(args: argparse.Namespace) -> int:
             stateless=args.stateless,
             sse=not args.no_sse,
             workers=args.workers,
+            **extra,
         )
         return 0
     server.run(loop=args.loop)
@@ -208,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the HMAC key (at least 16 bytes) sealing 2026-07-28 requestState: give every replica "
         "behind a load balancer the same one (default: $MCPCORE_STATE_KEY, else random per process)",
+    )
+    run.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="HTTP: keep legacy sessions in Redis (redis://host:port/db, needs mcpcore[redis]) so "
+        "replicas behind a load balancer share them",
     )
     run.set_defaults(handler=_run)
 

@@ -61,10 +61,11 @@ class Correlator:
 
     __slots__ = ("_contract", "_ids", "_pending")
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, *, first_id: int = 1) -> None:
         self._contract = contract
         self._pending: dict[int | str, Outgoing] = {}
-        self._ids = itertools.count(1)
+        #: ``first_id``: replicas number from distinct ranges, so an answer's id names its replica.
+        self._ids = itertools.count(first_id)
 
     def __len__(self) -> int:
         return len(self._pending)

@@ -148,6 +148,7 @@ class Connection:
         flow: FlowControl | None = None,
         *,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        first_request_id: int = 1,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -159,7 +160,8 @@ class Connection:
         self._methods = server.methods
         self._in_flight: dict[int | str, tuple[asyncio.Task[None], Context]] = {}
         #: Our requests to the peer (sampling, elicitation, roots, ping) waiting for answers.
-        self._outgoing = Correlator(SERVER)
+        #: ``first_request_id``: where their ids start (a replica's own range; see mcpcore.stores.sessions).
+        self._outgoing = Correlator(SERVER, first_id=first_request_id)
         #: Decoded requests waiting for room (see :meth:`receive_frame`).
         self._backlog: deque[tuple[Any, Responder | None]] = deque()
         #: At the bound: new requests wait in the backlog.

@@ -244,9 +244,17 @@ class Server(Registration):
 
     # ------------------------------------------------------------- connections
 
-    def connect(self, sink: Sink, flow: FlowControl | None = None) -> Connection:
-        """Start a connection whose frames go to ``sink`` (transports call this)."""
-        connection = Connection(self, sink, flow, max_in_flight=self.max_in_flight)
+    def connect(
+        self, sink: Sink, flow: FlowControl | None = None, *, first_request_id: int = 1
+    ) -> Connection:
+        """Start a connection whose frames go to ``sink`` (transports call this).
+
+        ``first_request_id``: the first id of the connection's requests to its
+        client (a replica numbers from its own range so answers find it).
+        """
+        connection = Connection(
+            self, sink, flow, max_in_flight=self.max_in_flight, first_request_id=first_request_id
+        )
         self.connections.add(connection)
         return connection
 

@@ -93,6 +93,11 @@ class LegacySession:
         self.phase = Phase.INITIALIZED
         return self.envelope
 
+    def restore(self, envelope: Envelope) -> None:
+        """Take a handshake made elsewhere: by another replica of the session, or none (stateless)."""
+        self.envelope = envelope
+        self.phase = Phase.READY
+
     def initialized(self) -> None:
         """``notifications/initialized`` arrived (tolerated before, after or without requests)."""
         if self.phase is Phase.INITIALIZED:

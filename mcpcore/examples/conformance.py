@@ -731,13 +731,24 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="the requestState HMAC key every replica shares (default: $MCPCORE_STATE_KEY, else random)",
     )
+    parser.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="HTTP: keep legacy sessions in Redis (redis://host:port/db) so replicas share them",
+    )
     args = parser.parse_args(argv)
     if args.state_key is not None:
         server.use_state_key(args.state_key)
     if args.port is None:
         server.run()
-    else:
+    elif args.redis is None:
         server.run("http", host=args.host, port=args.port)
+    else:
+        from mcpcore.stores.redis_sessions import RedisSessionStore
+
+        store = RedisSessionStore.from_url(args.redis)
+        server.run("http", host=args.host, port=args.port, session_store=store)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,17 @@ class Subscriptions:
         state = self._state.get(connection)
         return state.log_level if state is not None else None
 
+    def restore(self, connection: Connection, log_level: str | None, uris: list[str]) -> None:
+        """Give a connection the level and subscriptions its session had elsewhere (another replica)."""
+        state = self.state(connection)
+        state.log_level = log_level
+        state.resource_subscriptions = set(uris)
+
+    def subscribed(self, connection: Connection) -> list[str]:
+        """The URIs a legacy connection subscribed to, sorted (empty when none)."""
+        state = self._state.get(connection)
+        return sorted(state.resource_subscriptions) if state is not None else []
+
     # --------------------------------------------------- resource updates
 
     def subscribe(self, params: dict[str, Any], context: Context) -> dict[str, Any]:

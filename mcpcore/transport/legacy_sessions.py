@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from mcpcore import versions
 from mcpcore.errors import INVALID_REQUEST
-from mcpcore.session import Envelope, Phase
+from mcpcore.session import Envelope
 from mcpcore.transport.exchange import Exchange, reject
 from mcpcore.transport.legacy_posts import RESUMABLE
 from mcpcore.transport.sse_stream import SseStream
@@ -47,13 +47,24 @@ LEGACY_HEADER_VERSIONS = frozenset(versions.LEGACY_VERSIONS)
 class LegacyHttpSession:
     """One ``Mcp-Session-Id``: a router connection plus its standalone GET stream."""
 
-    def __init__(self, endpoint: StreamableHTTP, session_id: str, principal: str | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: StreamableHTTP,
+        session_id: str,
+        principal: str | None = None,
+        *,
+        first_request_id: int = 1,
+    ) -> None:
         self.endpoint = endpoint
         self.session_id = session_id
         #: Who created it (see :func:`~mcpcore.transport.exchange.principal_of`); None without auth.
         self.principal = principal
         # The connection's own sink carries only what belongs to no request: the standalone stream.
-        self.connection = endpoint.server.connect(self)
+        self.connection = endpoint.server.connect(self, first_request_id=first_request_id)
+        #: Wall-clock creation (kept in a shared store's record; another replica's copy inherits it).
+        self.created = time.time()
+        #: With a shared store: the replica holding this session's GET stream (0: none known).
+        self.stream_replica = 0
         self.standalone: SseStream | None = None
         #: Messages waiting for a GET stream: bounded in count and in bytes (oldest dropped first).
         self.pending: deque[bytes] = deque()
@@ -69,10 +80,8 @@ class LegacyHttpSession:
         """A throwaway session for one POST: no id, and (unless this is ``initialize``) already set up."""
         session = cls(endpoint, "")
         if initialized:
-            legacy = session.connection.session
             chosen = version if version in LEGACY_HEADER_VERSIONS else versions.LATEST_LEGACY
-            legacy.envelope = Envelope(chosen, {}, None, modern=False)
-            legacy.phase = Phase.READY
+            session.connection.session.restore(Envelope(chosen, {}, None, modern=False))
         return session
 
     def end_stateless(self) -> None:
@@ -96,6 +105,18 @@ class LegacyHttpSession:
         self.send_standalone(frame)
 
     def send_standalone(self, frame: bytes) -> None:
+        """A message of no request: on the GET stream, wherever it is held (another replica's too)."""
+        stream = self.standalone
+        if stream is not None and not stream.closed:
+            stream.send_frame(frame)
+            return
+        shared = self.endpoint.shared
+        if shared is not None and shared.relay(self, frame):
+            return
+        self.hold(frame)
+
+    def hold(self, frame: bytes) -> None:
+        """Send on this process's GET stream if open, else keep the message for the next GET here."""
         stream = self.standalone
         if stream is not None and not stream.closed:
             stream.send_frame(frame)
@@ -198,8 +219,14 @@ class SessionTable:
         self.sessions.move_to_end(session_id)
         return session
 
-    def open(self, principal: str | None) -> LegacyHttpSession | None:
-        """A new session for ``principal``, evicting to make room; None when every candidate is busy."""
+    def open(
+        self, principal: str | None, session_id: str | None = None, *, first_request_id: int = 1
+    ) -> LegacyHttpSession | None:
+        """A session for ``principal``, evicting to make room; None when every candidate is busy.
+
+        ``session_id``: a session another replica created (a shared store's
+        record), else a new random id.
+        """
         options = self.endpoint.options
         if (
             principal is not None
@@ -213,7 +240,9 @@ class SessionTable:
         if len(self.sessions) >= options.max_sessions and not self._evict(None):
             _log.info("session refused: all %d sessions are busy", options.max_sessions)
             return None
-        session = LegacyHttpSession(self.endpoint, secrets.token_urlsafe(24), principal)
+        if session_id is None:
+            session_id = secrets.token_urlsafe(24)
+        session = LegacyHttpSession(self.endpoint, session_id, principal, first_request_id=first_request_id)
         self.sessions[session.session_id] = session
         if principal is not None:
             self._per_principal[principal] = self._per_principal.get(principal, 0) + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mcpcore.stores.sessions import SessionStore
 from mcpcore.transport.event_store import EventStore
 from mcpcore.transport.security import BearerAuth
 
@@ -40,6 +41,10 @@ class HttpOptions:
     max_sessions_per_principal: int = 100
     #: Seconds a legacy session may go unused before it is ended.
     session_idle_timeout: float = 3600.0
+    #: Where legacy sessions live so that any replica behind a load balancer can serve any of
+    #: their requests (e.g. :class:`~mcpcore.stores.redis_sessions.RedisSessionStore`). ``None``:
+    #: this process alone holds them (the default; nothing is awaited per request).
+    session_store: SessionStore | None = None
     #: Seconds between ``: keep-alive`` comments on open SSE streams.
     keepalive_interval: float = 15.0
     #: Messages held for a session whose standalone GET stream is not open (oldest dropped first;

@@ -55,6 +55,7 @@ from mcpcore.transport.legacy_sse import SseEndpoint
 from mcpcore.transport.modern import ModernConnection, ModernPosts, is_modern
 from mcpcore.transport.options import HttpOptions
 from mcpcore.transport.security import AccessToken, AuthFailure, HostCheck
+from mcpcore.transport.shared_sessions import SharedSessions
 from mcpcore.wire.http11 import Request
 
 if TYPE_CHECKING:
@@ -101,6 +102,12 @@ class StreamableHTTP:
         self.options = options or HttpOptions()
         self.host_check = HostCheck(self.options.allowed_hosts, self.options.allowed_origins)
         self.sessions = SessionTable(self)
+        #: Sessions shared with other replicas through a store (None: this process alone).
+        self.shared = (
+            SharedSessions(self, self.options.session_store)
+            if self.options.session_store is not None and not self.options.stateless
+            else None
+        )
         self.modern = ModernPosts(server, self.options)
         #: The 2024-11-05 HTTP+SSE transport beside the endpoint (``HttpOptions(sse=False)``: off).
         self.sse = SseEndpoint(server, self.options) if self.options.sse else None
@@ -218,6 +225,15 @@ class StreamableHTTP:
             return
         is_initialize = type(msg) is dict and msg.get("method") == "initialize"
         created: LegacyHttpSession | None = None
+        shared = self.shared
+        if shared is not None:
+            session_id = headers.get("mcp-session-id")
+            if session_id is None and not is_initialize:
+                reject(exchange, 400, INVALID_REQUEST, "Bad request: missing Mcp-Session-Id header")
+                return
+            use_sse = not self.options.json_response and accepts(headers, "text/event-stream")
+            shared.spawn(shared.post(msg, exchange, http_request, session_id, use_sse), exchange)
+            return
         if self.options.stateless:
             session = LegacyHttpSession.stateless(self, header_version, initialized=not is_initialize)
         else:
@@ -252,9 +268,8 @@ class StreamableHTTP:
 
     # -------------------------------------------------------------- GET/DELETE
 
-    def _session_of_bodyless(
-        self, request: Request, exchange: Exchange, principal: str | None
-    ) -> LegacyHttpSession | None:
+    def _bodyless_session_id(self, request: Request, exchange: Exchange) -> str | None:
+        """The session a GET or DELETE names (None: answered already, 405 or 400)."""
         headers = request.headers
         version = headers.get("mcp-protocol-version")
         if self.options.stateless or (version is not None and version not in LEGACY_HEADER_VERSIONS):
@@ -267,17 +282,41 @@ class StreamableHTTP:
         session_id = headers.get("mcp-session-id")
         if session_id is None:
             reject(exchange, 400, INVALID_REQUEST, "Bad request: missing Mcp-Session-Id header")
+        return session_id
+
+    def _session_of_bodyless(
+        self, request: Request, exchange: Exchange, principal: str | None
+    ) -> LegacyHttpSession | None:
+        session_id = self._bodyless_session_id(request, exchange)
+        if session_id is None:
             return None
         session = self.sessions.get(session_id, principal)
         if session is None:
             reject(exchange, 404, INVALID_REQUEST, "Session not found")
-            return None
         return session
 
     def _get(self, request: Request, exchange: Exchange, principal: str | None) -> None:
+        if self.shared is not None:
+            self.shared.spawn(self._get_shared(request, exchange, principal), exchange)
+            return
         session = self._session_of_bodyless(request, exchange, principal)
+        if session is not None:
+            self._serve_get(request, exchange, session)
+
+    async def _get_shared(self, request: Request, exchange: Exchange, principal: str | None) -> None:
+        session_id = self._bodyless_session_id(request, exchange)
+        if session_id is None:
+            return
+        assert self.shared is not None
+        session = await self.shared.find(session_id, principal, exchange)
         if session is None:
             return
+        if accepts(request.headers, "text/event-stream"):
+            await self.shared.claim_stream(session)
+        if not exchange.closed:
+            self._serve_get(request, exchange, session)
+
+    def _serve_get(self, request: Request, exchange: Exchange, session: LegacyHttpSession) -> None:
         if not accepts(request.headers, "text/event-stream"):
             reject(exchange, 406, INVALID_REQUEST, "Not acceptable: Accept must list text/event-stream")
             return
@@ -288,11 +327,32 @@ class StreamableHTTP:
         session.open_standalone(exchange)
 
     def _delete(self, request: Request, exchange: Exchange, principal: str | None) -> None:
+        if self.shared is not None:
+            self.shared.spawn(self._delete_shared(request, exchange, principal), exchange)
+            return
         session = self._session_of_bodyless(request, exchange, principal)
         if session is None:
             return
         self.sessions.end(session)
         exchange.respond(200, [], b"")
+
+    async def _delete_shared(self, request: Request, exchange: Exchange, principal: str | None) -> None:
+        session_id = self._bodyless_session_id(request, exchange)
+        if session_id is None:
+            return
+        assert self.shared is not None
+        session = await self.shared.find(session_id, principal, exchange)
+        if session is None:
+            return
+        try:
+            await self.shared.delete(session)
+        except Exception:
+            _log.warning("session store unavailable: DELETE of a session failed", exc_info=True)
+            if not exchange.closed:
+                reject(exchange, 503, INTERNAL_ERROR, "Service unavailable: the session store failed")
+            return
+        if not exchange.closed:
+            exchange.respond(200, [], b"")
 
     # --------------------------------------------------------------- sessions
 

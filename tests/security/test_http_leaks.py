@@ -41,8 +41,10 @@ class _Exploding(Connection):
 def _exploding_server() -> Server:
     server, _ = build()
 
-    def connect(sink: Sink, flow: FlowControl | None = None) -> Connection:
-        connection = _Exploding(server, sink, flow, max_in_flight=server.max_in_flight)
+    def connect(sink: Sink, flow: FlowControl | None = None, *, first_request_id: int = 1) -> Connection:
+        connection = _Exploding(
+            server, sink, flow, max_in_flight=server.max_in_flight, first_request_id=first_request_id
+        )
         server.connections.add(connection)
         return connection
 
