@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from mcpcore import __version__, versions
 from mcpcore.server import Server
@@ -110,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise SystemExit(f"mcpcore: --state-key: {exc}") from None
     if args.http:
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if args.redis is not None:
             from mcpcore.stores.redis_sessions import RedisSessionStore
 
