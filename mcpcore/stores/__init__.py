@@ -14,3 +14,30 @@ Layout (one contract per file, implementations beside them):
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from mcpcore.stores.tasks import TaskLimits, TaskStore
+
+__all__ = ["TaskStore", "open_task_store"]
+
+
+def open_task_store(spec: str | TaskStore | None, limits: TaskLimits, **options: Any) -> TaskStore:
+    """The task store ``spec`` names: None (in-memory), ``redis://``/``rediss://`` URL, or a store object.
+
+    The one place that turns the ``store`` option into stores, so the event
+    store and the subscription bus can be opened from the same URL later.
+    ``options`` go to the Redis store (e.g. ``lease_ms``).
+    """
+    if spec is None:
+        from mcpcore.stores.memory import InMemoryTaskStore
+
+        return InMemoryTaskStore(limits)
+    if isinstance(spec, str):
+        scheme = spec.partition("://")[0].lower()
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"unsupported store URL {spec!r} (expected redis://host:port/db)")
+        from mcpcore.stores.redis import RedisTaskStore
+
+        return RedisTaskStore.from_url(spec, limits, **options)
+    return spec
