@@ -102,6 +102,8 @@ def _run(args: argparse.Namespace) -> int:
         raise SystemExit("mcpcore: run needs a server: module[:attribute] or path/to/file.py[:attribute]")
     else:
         server = load_server(args.target, args.app_dir)
+    if args.redis:
+        server.use_store(args.redis)
     if args.http:
         server.run(
             "http",
@@ -165,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1", help="HTTP: address to bind (default: loopback only)")
     run.add_argument("--port", type=int, default=8000, help="HTTP: port (default: 8000)")
     run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
+    run.add_argument(
+        "--redis",
+        metavar="URL",
+        default=None,
+        help="share state with other replicas through Redis (redis://host:6379/0; needs mcpcore[redis])",
+    )
     run.add_argument(
         "--no-sse",
         action="store_true",

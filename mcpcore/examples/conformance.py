@@ -720,13 +720,22 @@ async def mrtr_prompt(ctx: Context) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m mcpcore.examples.conformance [--port N [--host H]]``: HTTP with a port, else stdio."""
+    """``python -m mcpcore.examples.conformance [--port N [--host H]] [--redis URL]``: HTTP with a port.
+
+    Without a port it serves stdio. ``--redis`` shares tasks with the other replicas using that Redis.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(description="The official conformance suite's fixture server.")
     parser.add_argument("--port", type=int, default=None, help="serve Streamable HTTP at /mcp on this port")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--redis", metavar="URL", default=None, help="share tasks through Redis (replicas)")
+    # For tests: a short runner lease, so a killed replica's tasks are failed quickly.
+    parser.add_argument("--lease-ms", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.redis:
+        options = {} if args.lease_ms is None else {"lease_ms": args.lease_ms}
+        server.use_store(args.redis, **options)
     if args.port is None:
         server.run()
     else:
