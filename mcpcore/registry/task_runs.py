@@ -120,10 +120,6 @@ class Runs:
         run = self._runs.pop(task_id, None)
         if run is not None:
             run.ended()
-        if not self._runs and self._beat is not None:
-            beat, self._beat = self._beat, None
-            if beat is not _current_task():
-                beat.cancel()
 
     def stop(self, task_id: str) -> None:
         run = self._runs.get(task_id)
@@ -135,15 +131,21 @@ class Runs:
             run.stop()
 
     async def _heartbeat(self) -> None:
+        """Renew leases / sweep while tasks run; ends at the first tick with none (not per task)."""
         interval = self.store.heartbeat_interval or LOCAL_SWEEP_S
-        while self._runs:
-            await asyncio.sleep(interval)
-            try:
-                stop = await self.store.heartbeat(list(self._runs))
-            except RpcError:
-                continue  # the store is unreachable: the lease may lapse; readers then fail the task
-            for task_id in stop:
-                self.stop(task_id)
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                if not self._runs:
+                    return
+                try:
+                    stop = await self.store.heartbeat(list(self._runs))
+                except RpcError:
+                    continue  # the store is unreachable: the lease may lapse; readers then fail the task
+                for task_id in stop:
+                    self.stop(task_id)
+        finally:
+            self._beat = None
 
     async def ask(self, run: Run, requests: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         """Park the task in ``input_required`` until every request is answered; return the answers.

@@ -44,10 +44,10 @@ import asyncio
 import logging
 import secrets
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timezone
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mcpcore import versions
 from mcpcore.context import Context
@@ -100,6 +100,7 @@ __all__ = [
 
 _log = logging.getLogger("mcpcore.tasks")
 
+T = TypeVar("T")
 TaskSupport = Literal["forbidden", "optional", "required"]
 #: When a task-capable call becomes a task: before the tool runs, or when it calls ``ctx.detach()``.
 DetachMode = Literal["start", "manual"]
@@ -160,6 +161,16 @@ def _missing_extension() -> RpcError:
     )
 
 
+def _inline(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a synchronous store's coroutine to its end now (it never suspends: no task is needed)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a task store declared synchronous suspended")
+
+
 def _unknown(task_id: Any) -> RpcError:
     return RpcError(INVALID_PARAMS, f"Invalid params: unknown or expired task {task_id!r}")
 
@@ -208,12 +219,25 @@ class Tasks:
     def methods(self) -> dict[str, Method]:
         """The ``tasks/*`` entries of the server's method table."""
         return {
-            "tasks/get": Method(self.get),
-            "tasks/cancel": Method(self.cancel),
+            "tasks/get": Method(self._soon(self.get)),
+            "tasks/cancel": Method(self._soon(self.cancel)),
             "tasks/result": Method(self.result, modern=False),
-            "tasks/list": Method(self.list, modern=False),
-            "tasks/update": Method(self.update, legacy=False),
+            "tasks/list": Method(self._soon(self.list), modern=False),
+            "tasks/update": Method(self._soon(self.update), legacy=False),
         }
+
+    def _soon(
+        self, handler: Callable[[dict[str, Any], Context], Coroutine[Any, Any, T]]
+    ) -> Callable[[dict[str, Any], Context], T | Coroutine[Any, Any, T]]:
+        """``handler`` answered inline when the store is synchronous, else as a coroutine (a task)."""
+
+        def entry(params: dict[str, Any], context: Context) -> T | Coroutine[Any, Any, T]:
+            coroutine = handler(params, context)
+            return _inline(coroutine) if self.store.synchronous else coroutine
+
+        entry.__name__ = entry.__qualname__ = handler.__name__
+        entry.__doc__ = handler.__doc__
+        return entry
 
     # ----------------------------------------------------------------- owners
 
@@ -273,7 +297,7 @@ class Tasks:
                 return None
             if tool.task_detach == "manual":
                 return self._until_detached(params, context)
-            return self._start(params, context, None)
+            return self._begin(params, context, None)
         if context.protocol_version != versions.V2025_11_25:
             return None  # tasks exist from 2025-11-25 on; earlier sessions run everything directly
         hint = params.get("task")
@@ -290,7 +314,12 @@ class Tasks:
                 METHOD_NOT_FOUND, f"Method not found: tool {tool.name} does not support task-augmented calls"
             )
         ttl = hint.get("ttl")  # a positive integer or None: shape checked by mcpcore.inbound
-        return self._start(params, context, ttl)
+        return self._begin(params, context, ttl)
+
+    def _begin(self, params: dict[str, Any], context: Context, ttl_ms: int | None) -> Any:
+        """The CreateTaskResult now (a synchronous store), or a coroutine making it."""
+        starting = self._start(params, context, ttl_ms)
+        return _inline(starting) if self.store.synchronous else starting
 
     async def create_for(
         self, context: TaskContext, ttl_ms: int | None, worker: asyncio.Task[Any] | None

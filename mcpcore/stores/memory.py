@@ -22,6 +22,7 @@ class InMemoryTaskStore:
     """
 
     heartbeat_interval: float | None = None  # one process: nobody else can run or cancel its tasks
+    synchronous = True  # no I/O: the handlers run these calls inline, as fast as before they were async
 
     def __init__(
         self,

@@ -271,6 +271,8 @@ class RedisTaskStore:
     hang: the client's socket timeouts bound each call).
     """
 
+    synchronous = False
+
     def __init__(
         self,
         client: Redis,

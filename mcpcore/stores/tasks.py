@@ -182,6 +182,9 @@ class TaskStore(Protocol):
     limits: TaskLimits
     #: Seconds between the runner's :meth:`heartbeat` calls; None when the store is one process's own.
     heartbeat_interval: float | None
+    #: True only if no method ever suspends (no I/O): the server then runs store calls inline,
+    #: without an asyncio task per request. A store that sets it and suspends fails loudly.
+    synchronous: bool
 
     async def create(self, owner: str, *, ttl_ms: int | None = None) -> TaskData:
         """A new ``working`` task of ``owner`` (TTL from :meth:`TaskLimits.ttl_for`), readable at once.
