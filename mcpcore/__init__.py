@@ -32,6 +32,9 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
     from mcpcore.proxy import proxy
+    from mcpcore.stores.memory import InMemoryTaskStore
+    from mcpcore.stores.redis import RedisTaskStore
+    from mcpcore.stores.tasks import TaskData, TaskLimits, TaskStore
     from mcpcore.transport.asgi import AsgiApp
     from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
     from mcpcore.transport.security import AccessToken, BearerAuth, TokenVerifier
@@ -58,6 +61,12 @@ _LAZY = {
     "start_http": "mcpcore.transport.http",
     # A proxy imports the client.
     "proxy": "mcpcore.proxy",
+    # Task stores (the Redis one imports redis only when it connects).
+    "InMemoryTaskStore": "mcpcore.stores.memory",
+    "RedisTaskStore": "mcpcore.stores.redis",
+    "TaskData": "mcpcore.stores.tasks",
+    "TaskLimits": "mcpcore.stores.tasks",
+    "TaskStore": "mcpcore.stores.tasks",
 }
 
 
@@ -92,16 +101,21 @@ __all__ = [
     "HttpOptions",
     "HttpServer",
     "InMemoryEventStore",
+    "InMemoryTaskStore",
     "InputRequired",
     "LifespanError",
     "OAuth",
     "ProtocolError",
     "RateLimit",
+    "RedisTaskStore",
     "RequestTimeoutError",
     "RpcError",
     "Server",
     "ServerLimits",
     "TaskContext",
+    "TaskData",
+    "TaskLimits",
+    "TaskStore",
     "TokenVerifier",
     "ToolResult",
     "UriTemplate",

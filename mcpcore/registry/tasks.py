@@ -263,6 +263,9 @@ class Tasks:
         if key is None:
             return
         self.runs.stop_owner(key)
+        if self.store.synchronous:
+            _inline(self.store.forget(key))
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop any more: the store's TTL drops them

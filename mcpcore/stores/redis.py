@@ -374,19 +374,26 @@ class RedisTaskStore:
             ids = [_text(member) for member in await self.client.zrange(index, 0, -1)]
         except self._errors as exc:
             raise self._unavailable(exc) from exc
-        found: list[TaskData] = []
-        gone: list[str] = []
-        for task_id in ids:
-            data = await self._fetch(task_id)
-            if data is None:
-                gone.append(task_id)
-            elif data.owner == owner:
-                found.append(data)
-        if gone:
-            try:
+        if not ids:
+            return []
+        args = [repr(self._wall()), self._died, WORKER_DIED["message"]]
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for task_id in ids:
+                    await self._read(keys=[self._task(task_id), self._lease(task_id)], args=args, client=pipe)
+                rows = await pipe.execute()
+            found: list[TaskData] = []
+            gone: list[str] = []
+            for task_id, flat in zip(ids, rows, strict=True):
+                data = _decode(task_id, flat) if flat else None
+                if data is None:
+                    gone.append(task_id)
+                elif data.owner == owner:
+                    found.append(data)
+            if gone:
                 await self.client.zrem(index, *gone)
-            except self._errors as exc:
-                raise self._unavailable(exc) from exc
+        except self._errors as exc:
+            raise self._unavailable(exc) from exc
         return found
 
     async def transition(
