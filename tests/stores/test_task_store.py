@@ -391,6 +391,29 @@ def test_a_task_whose_runner_stopped_renewing_its_lease_is_failed(redis_url: str
     run(lambda: closing(runner, body))
 
 
+def test_another_replica_reads_lists_answers_and_cancels(redis_url: str) -> None:
+    """Two stores on one Redis are two replicas: what one writes, the other reads and changes."""
+    a = RedisTaskStore.from_url(redis_url)
+    b = RedisTaskStore.from_url(redis_url)
+
+    async def body() -> None:
+        first = await a.create(ALICE)
+        second = await a.create(ALICE)
+        assert [t.task_id for t in await b.list(ALICE)] == [first.task_id, second.task_id]
+        wire = await a.ask(first.task_id, {"q": ELICIT})
+        assert await b.answer(first.task_id, {wire["q"]: ACCEPT}) == 1
+        assert await a.take_answers(first.task_id, [wire["q"]]) == {"q": ACCEPT}
+        assert await b.transition(second.task_id, "cancelled", "from b") is not None
+        assert await a.heartbeat([first.task_id, second.task_id]) == {second.task_id}
+        done = await a.transition(first.task_id, "completed", result={"content": []})
+        assert done is not None
+        seen = await b.get(first.task_id, ALICE)
+        assert seen is not None and seen.status == "completed" and seen.result == {"content": []}
+        await b.close()
+
+    run(lambda: closing(a, body))
+
+
 def test_an_unreachable_redis_is_a_clear_error_not_a_hang() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
