@@ -197,6 +197,8 @@ class Server(Registration):
             max_ttl_ms=task_max_ttl_ms,
             poll_interval_ms=task_poll_interval_ms,
         )
+        #: The ``store`` option as given (None: in memory); ``self.tasks.store`` is the task store it opened.
+        self.store = store
         self.tasks = Tasks(self, open_task_store(store, self.task_limits), page_size=page_size)
         self.tools.task_hook = self.tasks.dispatch
         self._registered.update(self.tasks.methods())
@@ -218,6 +220,7 @@ class Server(Registration):
         (e.g. ``lease_ms``). Tasks already created are not carried over.
         """
         self.tasks.use_store(open_task_store(store, self.task_limits, **options))
+        self.store = store
 
     # ----------------------------------------------------------- notifications
 
