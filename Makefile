@@ -6,7 +6,7 @@ DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
 .PHONY: test lint typecheck bench check-all clean fuzz soak conformance conformance-client inspector \
-	test-py wheel-smoke servers
+	test-py wheel-smoke servers conformance-cluster
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: $(BENCH)
 # The official MCP conformance suite against the fixture over HTTP (installs node 22 + suite into .node/).
 conformance: $(DEV)
 	$(PY) tests/conformance/run.py
+
+# The same suite runs through a real haproxy (plain round-robin, no stickiness) in front of 3 replicas
+# sharing one requestState key and one Redis (tests/cluster/run_conformance.py).
+conformance-cluster: $(DEV) servers
+	PYTHONPATH=. $(PY) -m tests.cluster.run_conformance --redis
 
 # The official suite's client scenarios against mcpcore's client (examples/conformance_client.py).
 conformance-client: $(DEV)

@@ -104,6 +104,11 @@ def _run(args: argparse.Namespace) -> int:
         server = load_server(args.target, args.app_dir)
     if args.redis:
         server.use_store(args.redis)
+    if args.state_key is not None:
+        try:
+            server.use_state_key(args.state_key)
+        except ValueError as exc:
+            raise SystemExit(f"mcpcore: --state-key: {exc}") from None
     if args.http:
         server.run(
             "http",
@@ -177,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-sse",
         action="store_true",
         help="HTTP: do not also serve the 2024-11-05 HTTP+SSE transport (GET /sse, POST /messages/)",
+    )
+    run.add_argument(
+        "--state-key",
+        default=None,
+        help="the HMAC key (at least 16 bytes) sealing 2026-07-28 requestState: give every replica "
+        "behind a load balancer the same one (default: $MCPCORE_STATE_KEY, else random per process)",
     )
     run.set_defaults(handler=_run)
 

@@ -31,6 +31,7 @@ __all__ = [
     "encode_notification",
     "encode_request",
     "encode_result",
+    "is_notification_envelope",
     "valid_id",
 ]
 
@@ -124,6 +125,21 @@ def encode(message: Any) -> bytes:
     in the frame is the terminator.
     """
     return orjson.dumps(message, option=_APPEND_NEWLINE)
+
+
+def is_notification_envelope(msg: Any) -> bool:
+    """A JSON-RPC 2.0 notification as far as its envelope goes: version, a string method, no id.
+
+    Such a message is never answered, whatever its params (JSON-RPC §4.1). A
+    message that fails :func:`classify` and is *not* this is an Invalid
+    Request, answered with the id when it can be read and null otherwise.
+    """
+    return (
+        type(msg) is dict
+        and msg.get("jsonrpc") == "2.0"
+        and type(msg.get("method")) is str
+        and "id" not in msg
+    )
 
 
 def encode_result(request_id: RequestId, result: Any) -> bytes:

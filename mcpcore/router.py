@@ -111,16 +111,6 @@ class Method:
     needs_session: bool = True
 
 
-def _is_notification_envelope(msg: Any) -> bool:
-    """A JSON-RPC 2.0 notification as far as its envelope goes: version, a string method, no id."""
-    return (
-        type(msg) is dict
-        and msg.get("jsonrpc") == "2.0"
-        and type(msg.get("method")) is str
-        and "id" not in msg
-    )
-
-
 class _Batch:
     """Collects the response frames of one JSON-RPC batch and sends them as one array."""
 
@@ -252,7 +242,7 @@ class Connection:
         try:
             kind = jsonrpc.classify(msg)
         except RemoteProtocolError as exc:
-            if _is_notification_envelope(msg):
+            if jsonrpc.is_notification_envelope(msg):
                 # A notification whose params are broken is ignored: the peer asked for no answer.
                 # (An envelope that is not JSON-RPC at all is an Invalid Request, answered with id null.)
                 _log.debug("ignored a malformed %s notification: %s", msg["method"], exc.error.message)

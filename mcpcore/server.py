@@ -47,6 +47,9 @@ __all__ = ["Lifespan", "LifespanError", "NotificationHandler", "Server"]
 
 _log = logging.getLogger("mcpcore.server")
 
+#: The environment variable that gives every replica of a fleet the same ``requestState`` key.
+STATE_KEY_ENV = "MCPCORE_STATE_KEY"
+
 
 #: ``lifespan(server)``: an async context manager around serving; what it yields is ``ctx.lifespan_state``.
 Lifespan = Callable[["Server"], contextlib.AbstractAsyncContextManager[Any]]
@@ -81,7 +84,8 @@ class Server(Registration):
     cacheable results (a resource may set its own).
 
     ``state_key`` is the HMAC key that seals 2026-07-28 ``requestState``
-    (random per process by default; give every replica the same key), and
+    (default: the ``MCPCORE_STATE_KEY`` environment variable, else random per
+    process; give every replica the same key, see :meth:`use_state_key`), and
     ``state_ttl`` how many seconds a sealed state stays valid.
     ``client_request_timeout`` bounds each server-to-client request (legacy
     sampling, elicitation, roots, ping). ``logging`` declares the logging
@@ -160,6 +164,8 @@ class Server(Registration):
         if client_request_timeout <= 0:
             raise ValueError("client_request_timeout must be > 0 seconds")
         self.client_request_timeout = client_request_timeout
+        if state_key is None:
+            state_key = state_key_from_environment()
         self.state_sealer = StateSealer(state_key, ttl=state_ttl)
         self.tools = ToolRegistry(page_size=page_size, validate_output=validate_output)
         self.tools.on_change = self._tools_changed
@@ -366,6 +372,16 @@ class Server(Registration):
 
     # -------------------------------------------------------------------- run
 
+    def use_state_key(self, key: bytes | str) -> None:
+        """Seal ``requestState`` with ``key`` from now on (at least 16 bytes; a str is UTF-8 encoded).
+
+        Replicas behind a load balancer must share one key: a retry carrying
+        the ``requestState`` one replica sealed may reach another. This is what
+        ``mcpcore run --state-key`` calls on a server loaded from a module.
+        """
+        raw = key.encode() if isinstance(key, str) else key
+        self.state_sealer = StateSealer(raw, ttl=self.state_sealer.ttl)
+
     def run(
         self,
         transport: Literal["stdio", "http"] = "stdio",
@@ -440,6 +456,12 @@ def _exit_past_stuck_threads() -> None:
         logging.shutdown()
         sys.stderr.flush()
         os._exit(0)
+
+
+def state_key_from_environment() -> bytes | None:
+    """``MCPCORE_STATE_KEY`` (UTF-8), the shared ``requestState`` key of a fleet, or ``None`` if unset."""
+    value = os.environ.get(STATE_KEY_ENV)
+    return value.encode() if value else None
 
 
 def _configure_default_logging() -> None:

@@ -46,7 +46,8 @@ class StdioPeer:
         self.stderr = bytearray()
         self._next_id = 1000
         threading.Thread(target=self._pump_stdout, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        self._stderr_pump = threading.Thread(target=self._pump_stderr, daemon=True)
+        self._stderr_pump.start()
 
     @classmethod
     def spawn(cls, args: list[str], *, loop: str = "uvloop", env: dict[str, str] | None = None) -> StdioPeer:
@@ -157,7 +158,10 @@ class StdioPeer:
         self.process.stdin.close()
 
     def wait(self, timeout: float = DEADLINE) -> int:
-        return self.process.wait(timeout)
+        """The exit status, once the process has exited and all of its stderr has been read."""
+        status = self.process.wait(timeout)
+        self._stderr_pump.join(timeout)
+        return status
 
     def kill(self) -> None:
         if self.process.poll() is None:

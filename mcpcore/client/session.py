@@ -264,8 +264,12 @@ class ClientSession:
         try:
             kind = jsonrpc.classify(msg)
         except RemoteProtocolError as exc:
-            if type(msg) is dict and "method" in msg and jsonrpc.valid_id(msg.get("id")):
-                self.write(jsonrpc.encode_error(msg["id"], exc.error))
+            if jsonrpc.is_notification_envelope(msg):
+                _log.debug("ignored a malformed %s notification: %s", msg["method"], exc.error.message)
+            elif type(msg) is dict and "method" in msg:
+                # A request the client cannot serve is answered, with id null when its id is unusable
+                # (JSON-RPC §5), exactly as the server role does.
+                self.write(jsonrpc.encode_error(exc.request_id, exc.error))
             elif type(msg) is dict and msg.get("id") is None and "error" in msg:
                 _log.warning("server reported an error without an id: %r", msg.get("error"))
             else:

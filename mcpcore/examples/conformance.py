@@ -732,10 +732,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis", metavar="URL", default=None, help="share tasks through Redis (replicas)")
     # For tests: a short runner lease, so a killed replica's tasks are failed quickly.
     parser.add_argument("--lease-ms", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--state-key",
+        default=None,
+        help="the requestState HMAC key every replica shares (default: $MCPCORE_STATE_KEY, else random)",
+    )
     args = parser.parse_args(argv)
     if args.redis:
         options = {} if args.lease_ms is None else {"lease_ms": args.lease_ms}
         server.use_store(args.redis, **options)
+    if args.state_key is not None:
+        server.use_state_key(args.state_key)
     if args.port is None:
         server.run()
     else:

@@ -100,6 +100,27 @@ def test_hostile_requests_get_invalid_params(loop_name: str, caplog: pytest.LogC
     _no_errors_logged(caplog)
 
 
+UNUSABLE_IDS: list[Any] = [*UNHASHABLE, 1.5, True]
+
+
+def test_a_request_with_an_unusable_id_gets_invalid_request_with_id_null(
+    loop_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """JSON-RPC §5: an Invalid Request whose id cannot be read is answered with id null, never dropped."""
+
+    async def scenario() -> None:
+        session, server = attach(handlers={"elicitation/create": lambda params: {"action": "decline"}})
+        await connect_legacy(session, server)
+        for bad in UNUSABLE_IDS:
+            server.feed({"jsonrpc": "2.0", "id": bad, "method": "elicitation/create", "params": {}})
+            reply = await server.next()
+            assert reply["id"] is None and reply["error"]["code"] == -32600, (bad, reply)
+            await _still_working(session, server)
+
+    run(scenario(), loop_name)
+    _no_errors_logged(caplog)
+
+
 MALFORMED_RESULTS: list[tuple[str, Any]] = [
     ("tools/list", {"tools": "all of them"}),
     ("tools/list", {"tools": [{"name": 5}]}),
