@@ -1,20 +1,17 @@
-"""Task views and the running side, without I/O: wire shapes of both eras, and waiting for answers.
+"""Task views without I/O: the wire shapes of both eras.
 
 The store itself (status machine, TTL, caps, input bookkeeping) has its own
-contract tests against every implementation: ``tests/stores/test_task_store.py``.
+contract tests against every implementation: ``tests/stores/test_task_store.py``; the running
+side (asking, answering, cancelling) is driven end to end by ``tests/e2e/test_stdio_tasks.py``
+and, across replicas, ``tests/stores/test_task_replicas.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-
-from mcpcore.registry.task_runs import Run, Runs
 from mcpcore.registry.tasks import legacy_view, modern_view
-from mcpcore.stores.memory import InMemoryTaskStore
 from mcpcore.stores.tasks import TaskData
 
 ELICIT = {"method": "elicitation/create", "params": {"message": "?", "requestedSchema": {"type": "object"}}}
-ACCEPT = {"action": "accept", "content": {"ok": True}}
 
 
 def test_legacy_view_has_2025_11_25_field_names() -> None:
@@ -54,30 +51,3 @@ def test_input_requests_show_only_while_input_required() -> None:
     data = TaskData("abc", "m:", "input_required", 0.0, 0.0, None, 250, input_requests={"a": ELICIT})
     assert modern_view(data, detailed=True)["inputRequests"] == {"a": ELICIT}
     assert "inputRequests" not in modern_view(data, detailed=False)
-
-
-def test_a_running_ask_wakes_when_its_answers_are_stored() -> None:
-    """The in-memory path: no polling, the answer wakes the waiting task at once."""
-
-    async def scenario() -> None:
-        store = InMemoryTaskStore()
-        runs = Runs(store)
-        task = await store.create("m:")
-
-        class _Ctx:
-            cancelled = False
-
-        run = Run(task.task_id, "m:", _Ctx(), None)  # type: ignore[arg-type]
-        asking = asyncio.ensure_future(runs.ask(run, {"a": ELICIT, "b": ELICIT}))
-        while task.status != "input_required":
-            await asyncio.sleep(0)
-        await store.answer(task.task_id, {"a": ACCEPT})
-        run.wake()
-        await asyncio.sleep(0)
-        assert not asking.done()  # still waiting for b
-        await store.answer(task.task_id, {"b": {"action": "decline"}})
-        run.wake()
-        assert await asyncio.wait_for(asking, 5) == {"a": ACCEPT, "b": {"action": "decline"}}
-        assert task.status == "working"
-
-    asyncio.run(scenario())
