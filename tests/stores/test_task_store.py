@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from mcpcore import Client, Context, Server
 from mcpcore.errors import INTERNAL_ERROR, RpcError
+from mcpcore.loop import run as run_loop
 from mcpcore.stores import open_task_store
 from mcpcore.stores.memory import InMemoryTaskStore
 from mcpcore.stores.redis import RedisTaskStore, connect
@@ -442,3 +444,38 @@ def test_the_store_option_parses_in_one_place(redis_url: str) -> None:
 
 def test_terminal_statuses_have_no_way_out() -> None:
     assert {status for status, nexts in TRANSITIONS.items() if not nexts} == TERMINAL
+
+
+# ------------------------------------------------------------ the running side
+
+
+def test_work_of_a_task_that_expired_while_running_is_stopped(loop_name: str) -> None:
+    """In memory: the sweep finds the expired task and cancels its work, as the store dropped it."""
+    clock = Clock()
+    store = InMemoryTaskStore(TaskLimits(default_ttl_ms=1_000), clock=clock.monotonic)
+    store.heartbeat_interval = 0.01  # sweep often (the default is every LOCAL_SWEEP_S)
+    server = Server("expiry", store=store)
+    stopped = asyncio.Event()
+
+    @server.tool(task_support="optional")
+    async def hold(ctx: Context) -> str:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+        return "never"
+
+    async def main() -> None:
+        extension = {"extensions": {"io.modelcontextprotocol/tasks": {}}}
+        async with Client(server, capabilities=extension) as client:
+            assert client.session is not None  # a raw send: Client.request refuses resultType "task"
+            created = await client.session.send_request(
+                "tools/call", {"name": "hold", "arguments": {}}, modern_version="2026-07-28"
+            )
+            assert created["status"] == "working"
+            clock.now += 1.001  # past its TTL
+            await asyncio.wait_for(stopped.wait(), DEADLINE)
+            assert await store.get(created["taskId"], "m:") is None
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
