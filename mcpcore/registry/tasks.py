@@ -192,6 +192,10 @@ class Tasks:
         self.enabled = False
         #: Called with every status change made here (a hook for a cross-replica status bus).
         self.on_status: Callable[[TaskData], None] | None = None
+        #: How a 2025-11-25 connection is named on every replica (e.g. its session's bus address):
+        #: unguessable and bound to the session's principal, as a session id is. None: a random key
+        #: per connection object, so its tasks are served by this replica only.
+        self.connection_key: Callable[[Connection], str] | None = None
         #: 2025-11-25 owner keys: one random key per connection, and back (for status notifications).
         self._owner_keys: weakref.WeakKeyDictionary[Connection, str] = weakref.WeakKeyDictionary()
         self._connections: weakref.WeakValueDictionary[str, Connection] = weakref.WeakValueDictionary()
@@ -251,10 +255,17 @@ class Tasks:
             return "m:" + (principal_of(context.access_token) or "")
         connection = context.connection
         key = self._owner_keys.get(connection)
-        if key is None and create:
-            key = "c:" + secrets.token_urlsafe(12)
-            self._owner_keys[connection] = key
-            self._connections[key] = connection
+        if key is None:
+            name = self.connection_key
+            if name is not None:
+                key = "c:" + name(connection)  # the same on every replica: its tasks may live elsewhere
+            elif not create:
+                return None  # this connection never made a task
+            else:
+                key = "c:" + secrets.token_urlsafe(12)
+            if create:
+                self._owner_keys[connection] = key
+                self._connections[key] = connection
         return key
 
     def forget(self, connection: Connection) -> None:

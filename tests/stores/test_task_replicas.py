@@ -14,10 +14,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mcpcore import Context, Server
+from mcpcore import Client, Context, Server
 from mcpcore.loop import run as run_loop
 from mcpcore.stores.redis import RedisTaskStore
-from mcpcore.stores.tasks import WORKER_DIED
+from mcpcore.stores.tasks import WORKER_DIED, TaskLimits
 from mcpcore.transport.http import start_http
 from mcpcore.transport.security import AccessToken, BearerAuth
 from mcpcore.transport.streamable import HttpOptions
@@ -245,3 +245,37 @@ def test_mcpcore_run_with_redis_shares_tasks(loop_name: str, redis_url: str) -> 
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_legacy_session_seen_by_two_replicas_shares_its_tasks(loop_name: str, redis_url: str) -> None:
+    """2025-11-25 with a session every replica names the same way (``Tasks.connection_key``).
+
+    ``tasks/list`` and ``tasks/get`` on B see the task A runs, and B's
+    ``tasks/result`` waits for it by polling the store until A finishes it.
+    """
+
+    def legacy_replica() -> Replica:
+        replica = Replica(RedisTaskStore.from_url(redis_url, TaskLimits(poll_interval_ms=20)))
+        replica.server.tasks.connection_key = lambda connection: "session-7f3a"
+        return replica
+
+    async def main() -> None:
+        a, b = legacy_replica(), legacy_replica()
+        async with Client(a.server, mode="legacy") as on_a, Client(b.server, mode="legacy") as on_b:
+            assert on_a.session is not None and on_b.session is not None
+            created = await on_a.session.send_request(
+                "tools/call", {"name": "hold", "arguments": {}, "task": {}}
+            )
+            task_id = created["task"]["taskId"]
+            listed = await on_b.session.send_request("tasks/list", {})
+            assert [task["taskId"] for task in listed["tasks"]] == [task_id]
+            assert (await on_b.session.send_request("tasks/get", {"taskId": task_id}))["status"] == "working"
+            waiting = asyncio.ensure_future(on_b.session.send_request("tasks/result", {"taskId": task_id}))
+            await asyncio.sleep(0)
+            assert not waiting.done()
+            a.release.set()
+            result = await asyncio.wait_for(waiting, DEADLINE)
+            assert result["structuredContent"] == {"result": "released"}
+            assert result["_meta"]["io.modelcontextprotocol/related-task"] == {"taskId": task_id}
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
