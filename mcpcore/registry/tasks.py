@@ -190,7 +190,8 @@ class Tasks:
         self.runs = Runs(store)
         self._paginator = Paginator(page_size)
         self.enabled = False
-        #: Called with every status change made here (a hook for a cross-replica status bus).
+        #: Called with every status change made here, instead of notifying the local connection
+        #: (the hook for a cross-replica status bus; see :meth:`_changed`).
         self.on_status: Callable[[TaskData], None] | None = None
         #: How a 2025-11-25 connection is named on every replica (e.g. its session's bus address):
         #: unguessable and bound to the session's principal, as a session id is. None: a random key
@@ -453,16 +454,22 @@ class Tasks:
         return data
 
     def _changed(self, data: TaskData) -> None:
-        if data.owner.startswith("c:"):
-            connection = self._connections.get(data.owner)
-            if connection is not None and not connection.closed:
-                connection.notify_nowait("notifications/tasks/status", legacy_view(data))
+        """A status changed here: tell its 2025-11-25 connection (``notifications/tasks/status``).
+
+        With :attr:`on_status` set, delivery is the hook's (e.g. over a bus to
+        whichever replica holds the connection), so nothing is sent twice.
+        """
         hook = self.on_status
         if hook is not None:
             try:
                 hook(data)
             except Exception:
                 _log.exception("task status hook failed")
+            return
+        if data.owner.startswith("c:"):
+            connection = self._connections.get(data.owner)
+            if connection is not None and not connection.closed:
+                connection.notify_nowait("notifications/tasks/status", legacy_view(data))
 
     # --------------------------------------------------------- tasks/* methods
 

@@ -479,3 +479,35 @@ def test_work_of_a_task_that_expired_while_running_is_stopped(loop_name: str) ->
             assert await store.get(created["taskId"], "m:") is None
 
     run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
+
+
+def test_the_status_hook_sees_every_change_made_here(loop_name: str) -> None:
+    """``Tasks.on_status``: where a cross-replica bus takes over legacy status notifications."""
+    server = Server("hooked")
+    seen: list[tuple[str, str]] = []
+    finished = asyncio.Event()
+
+    def hook(data: Any) -> None:
+        seen.append((data.owner[:2], data.status))
+        if data.terminal:
+            finished.set()
+
+    server.tasks.on_status = hook
+
+    @server.tool(task_support="optional")
+    async def ask_then_finish(ctx: Context) -> str:
+        answer = await ctx.elicit("Go?", {"type": "object", "properties": {"go": {"type": "boolean"}}})
+        return str(answer["action"])
+
+    async def accept(params: Any) -> dict[str, Any]:
+        return {"action": "accept", "content": {"go": True}}
+
+    async def main() -> None:
+        async with Client(server, mode="legacy", elicitation=accept) as client:
+            assert client.session is not None
+            call = {"name": "ask_then_finish", "arguments": {}, "task": {}}
+            await client.session.send_request("tools/call", call)
+            await asyncio.wait_for(finished.wait(), DEADLINE)
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
+    assert seen == [("c:", "input_required"), ("c:", "working"), ("c:", "completed")]
