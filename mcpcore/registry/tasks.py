@@ -270,9 +270,13 @@ class Tasks:
         return key
 
     def forget(self, connection: Connection) -> None:
-        """A connection ended: its 2025-11-25 tasks can never be read again, so they stop."""
+        """A connection ended: its 2025-11-25 tasks can never be read again, so they stop.
+
+        With :attr:`connection_key` set the session may go on through another
+        replica, so its tasks are left to run and to expire with their TTL.
+        """
         key = self._owner_keys.pop(connection, None)
-        if key is None:
+        if key is None or self.connection_key is not None:
             return
         self.runs.stop_owner(key)
         if self.store.synchronous:
