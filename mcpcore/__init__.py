@@ -32,9 +32,12 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
     from mcpcore.proxy import proxy
+    from mcpcore.stores.memory import InMemoryTaskStore
     from mcpcore.stores.memory_sessions import InMemorySessionStore
+    from mcpcore.stores.redis import RedisTaskStore
     from mcpcore.stores.redis_sessions import RedisSessionStore
     from mcpcore.stores.sessions import SessionRecord, SessionStore
+    from mcpcore.stores.tasks import TaskData, TaskLimits, TaskStore
     from mcpcore.transport.asgi import AsgiApp
     from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
     from mcpcore.transport.security import AccessToken, BearerAuth, TokenVerifier
@@ -66,6 +69,12 @@ _LAZY = {
     "SessionStore": "mcpcore.stores.sessions",
     # A proxy imports the client.
     "proxy": "mcpcore.proxy",
+    # Task stores (the Redis one imports redis only when it connects).
+    "InMemoryTaskStore": "mcpcore.stores.memory",
+    "RedisTaskStore": "mcpcore.stores.redis",
+    "TaskData": "mcpcore.stores.tasks",
+    "TaskLimits": "mcpcore.stores.tasks",
+    "TaskStore": "mcpcore.stores.tasks",
 }
 
 
@@ -101,12 +110,14 @@ __all__ = [
     "HttpServer",
     "InMemoryEventStore",
     "InMemorySessionStore",
+    "InMemoryTaskStore",
     "InputRequired",
     "LifespanError",
     "OAuth",
     "ProtocolError",
     "RateLimit",
     "RedisSessionStore",
+    "RedisTaskStore",
     "RequestTimeoutError",
     "RpcError",
     "Server",
@@ -114,6 +125,9 @@ __all__ = [
     "SessionRecord",
     "SessionStore",
     "TaskContext",
+    "TaskData",
+    "TaskLimits",
+    "TaskStore",
     "TokenVerifier",
     "ToolResult",
     "UriTemplate",

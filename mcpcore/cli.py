@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
 
 from mcpcore import __version__, versions
 from mcpcore.server import Server
@@ -105,17 +104,14 @@ def _run(args: argparse.Namespace) -> int:
         raise SystemExit("mcpcore: run needs a server: module[:attribute] or path/to/file.py[:attribute]")
     else:
         server = load_server(args.target, args.app_dir)
+    if args.redis:
+        server.use_store(args.redis)
     if args.state_key is not None:
         try:
             server.use_state_key(args.state_key)
         except ValueError as exc:
             raise SystemExit(f"mcpcore: --state-key: {exc}") from None
     if args.http:
-        extra: dict[str, Any] = {}
-        if args.redis is not None:
-            from mcpcore.stores.redis_sessions import RedisSessionStore
-
-            extra["session_store"] = RedisSessionStore.from_url(args.redis)
         server.run(
             "http",
             loop=args.loop,
@@ -124,7 +120,6 @@ def _run(args: argparse.Namespace) -> int:
             stateless=args.stateless,
             sse=not args.no_sse,
             workers=args.workers,
-            **extra,
         )
         return 0
     server.run(loop=args.loop)
@@ -206,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--stateless", action="store_true", help="HTTP: no legacy sessions (for replicas)")
     run.add_argument(
+        "--redis",
+        metavar="URL",
+        default=None,
+        help="share state with other replicas through Redis (redis://host:6379/0; needs mcpcore[redis]): "
+        "tasks, and over HTTP legacy sessions",
+    )
+    run.add_argument(
         "--no-sse",
         action="store_true",
         help="HTTP: do not also serve the 2024-11-05 HTTP+SSE transport (GET /sse, POST /messages/)",
@@ -215,13 +217,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the HMAC key (at least 16 bytes) sealing 2026-07-28 requestState: give every replica "
         "behind a load balancer the same one (default: $MCPCORE_STATE_KEY, else random per process)",
-    )
-    run.add_argument(
-        "--redis",
-        default=None,
-        metavar="URL",
-        help="HTTP: keep legacy sessions in Redis (redis://host:port/db, needs mcpcore[redis]) so "
-        "replicas behind a load balancer share them",
     )
     run.set_defaults(handler=_run)
 

@@ -29,17 +29,19 @@ from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
 from mcpcore.registry.prompts import PromptRegistry
 from mcpcore.registry.resources import ResourceRegistry
 from mcpcore.registry.subscriptions import Subscriptions
-from mcpcore.registry.tasks import (
+from mcpcore.registry.tasks import Tasks
+from mcpcore.registry.tools import ToolRegistry
+from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
+from mcpcore.session import META_SERVER_INFO
+from mcpcore.stores import open_task_store
+from mcpcore.stores.tasks import (
     DEFAULT_MAX_TASKS,
     DEFAULT_MAX_TTL_MS,
     DEFAULT_POLL_INTERVAL_MS,
     DEFAULT_TTL_MS,
-    Tasks,
+    TaskLimits,
     TaskStore,
 )
-from mcpcore.registry.tools import ToolRegistry
-from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
-from mcpcore.session import META_SERVER_INFO
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
 
 __all__ = ["Lifespan", "LifespanError", "NotificationHandler", "Server"]
@@ -95,6 +97,12 @@ class Server(Registration):
     asks for one, capped at ``task_max_ttl_ms``; ``task_poll_interval_ms`` is
     the polling interval suggested to clients.
 
+    ``store`` is where state that must outlive one process lives: None keeps
+    it in memory (one process), ``"redis://host:6379/0"`` shares tasks with
+    every replica using the same Redis (``pip install mcpcore[redis]``), and a
+    :class:`~mcpcore.stores.tasks.TaskStore` object is used as is. See
+    :meth:`use_store` to choose it after construction (``--redis``).
+
     ``lifespan`` (``async with lifespan(server) as state``) runs around
     serving: ``run()``, each built-in HTTP server process, the ASGI lifespan,
     and an in-memory ``Client(server)`` when nothing else runs it; ``state``
@@ -130,6 +138,7 @@ class Server(Registration):
         task_poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
         lifespan: Lifespan | None = None,
         middleware: Iterable[Middleware] = (),
+        store: str | TaskStore | None = None,
     ) -> None:
         info: dict[str, Any] = {"name": name, "version": version}
         for key, value in (
@@ -189,13 +198,15 @@ class Server(Registration):
             "logging/setLevel": Method(subs.set_level, capability="logging", modern=False),
             "subscriptions/listen": Method(subs.listen, legacy=False),
         }
-        store = TaskStore(
+        self.task_limits = TaskLimits(
             max_tasks=max_tasks,
             default_ttl_ms=task_ttl_ms,
             max_ttl_ms=task_max_ttl_ms,
             poll_interval_ms=task_poll_interval_ms,
         )
-        self.tasks = Tasks(self, store, page_size=page_size)
+        #: The ``store`` option as given (None: in memory); ``self.tasks.store`` is the task store it opened.
+        self.store = store
+        self.tasks = Tasks(self, open_task_store(store, self.task_limits), page_size=page_size)
         self.tools.task_hook = self.tasks.dispatch
         self._registered.update(self.tasks.methods())
         self._middleware: list[Registered] = [Registered(entry) for entry in middleware]
@@ -208,6 +219,15 @@ class Server(Registration):
         self._lifespan_users = 0
         self._lifespan_stack: contextlib.AsyncExitStack | None = None
         self._lifespan_lock: asyncio.Lock | None = None
+
+    def use_store(self, store: str | TaskStore | None, **options: Any) -> None:
+        """Choose the store after construction (what ``--redis URL`` does), before serving starts.
+
+        ``store`` is as for the constructor; ``options`` go to the Redis store
+        (e.g. ``lease_ms``). Tasks already created are not carried over.
+        """
+        self.tasks.use_store(open_task_store(store, self.task_limits, **options))
+        self.store = store
 
     # ----------------------------------------------------------- notifications
 

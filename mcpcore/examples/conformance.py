@@ -720,35 +720,33 @@ async def mrtr_prompt(ctx: Context) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m mcpcore.examples.conformance [--port N [--host H]]``: HTTP with a port, else stdio."""
+    """``python -m mcpcore.examples.conformance [--port N [--host H]] [--redis URL]``: HTTP with a port.
+
+    Without a port it serves stdio. ``--redis`` shares tasks and legacy sessions with the other replicas.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(description="The official conformance suite's fixture server.")
     parser.add_argument("--port", type=int, default=None, help="serve Streamable HTTP at /mcp on this port")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--redis", metavar="URL", default=None, help="share tasks and sessions through Redis")
+    # For tests: a short runner lease, so a killed replica's tasks are failed quickly.
+    parser.add_argument("--lease-ms", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--state-key",
         default=None,
         help="the requestState HMAC key every replica shares (default: $MCPCORE_STATE_KEY, else random)",
     )
-    parser.add_argument(
-        "--redis",
-        default=None,
-        metavar="URL",
-        help="HTTP: keep legacy sessions in Redis (redis://host:port/db) so replicas share them",
-    )
     args = parser.parse_args(argv)
+    if args.redis:
+        options = {} if args.lease_ms is None else {"lease_ms": args.lease_ms}
+        server.use_store(args.redis, **options)
     if args.state_key is not None:
         server.use_state_key(args.state_key)
     if args.port is None:
         server.run()
-    elif args.redis is None:
-        server.run("http", host=args.host, port=args.port)
     else:
-        from mcpcore.stores.redis_sessions import RedisSessionStore
-
-        store = RedisSessionStore.from_url(args.redis)
-        server.run("http", host=args.host, port=args.port, session_store=store)
+        server.run("http", host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

@@ -14,3 +14,51 @@ Layout (one contract per file, implementations beside them):
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mcpcore.stores.tasks import TaskLimits, TaskStore
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from mcpcore.stores.sessions import SessionStore
+
+__all__ = ["TaskStore", "open_session_store", "open_task_store"]
+
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def _is_redis_url(spec: str) -> bool:
+    return spec.partition("://")[0].lower() in _REDIS_SCHEMES
+
+
+def open_task_store(spec: str | TaskStore | None, limits: TaskLimits, **options: Any) -> TaskStore:
+    """The task store ``spec`` names: None (in-memory), ``redis://``/``rediss://`` URL, or a store object.
+
+    The one place that turns the ``store`` option into stores, so the event
+    store and the subscription bus can be opened from the same URL later.
+    ``options`` go to the Redis store (e.g. ``lease_ms``).
+    """
+    if spec is None:
+        from mcpcore.stores.memory import InMemoryTaskStore
+
+        return InMemoryTaskStore(limits)
+    if isinstance(spec, str):
+        if not _is_redis_url(spec):
+            raise ValueError(f"unsupported store URL {spec!r} (expected redis://host:port/db)")
+        from mcpcore.stores.redis import RedisTaskStore
+
+        return RedisTaskStore.from_url(spec, limits, **options)
+    return spec
+
+
+def open_session_store(spec: object) -> SessionStore | None:
+    """The legacy-session store the ``store`` option implies: Redis for a URL, else none (this process).
+
+    A store *object* given as ``store`` is a task store; sessions then stay
+    local unless ``HttpOptions(session_store=...)`` names one.
+    """
+    if isinstance(spec, str) and _is_redis_url(spec):
+        from mcpcore.stores.redis_sessions import RedisSessionStore
+
+        return RedisSessionStore.from_url(spec)
+    return None

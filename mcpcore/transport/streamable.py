@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR
+from mcpcore.stores import open_session_store
 from mcpcore.transport.event_store import EventStore, InMemoryEventStore
 from mcpcore.transport.exchange import (
     JSON_HEADERS,
@@ -103,9 +104,10 @@ class StreamableHTTP:
         self.host_check = HostCheck(self.options.allowed_hosts, self.options.allowed_origins)
         self.sessions = SessionTable(self)
         #: Sessions shared with other replicas through a store (None: this process alone).
+        session_store = self.options.session_store or open_session_store(getattr(server, "store", None))
         self.shared = (
-            SharedSessions(self, self.options.session_store)
-            if self.options.session_store is not None and not self.options.stateless
+            SharedSessions(self, session_store)
+            if session_store is not None and not self.options.stateless
             else None
         )
         self.modern = ModernPosts(server, self.options)

@@ -391,7 +391,7 @@ def serve_workers(
             "%d threads are running in the supervisor: forked workers will not have them",
             threading.active_count() - 1,
         )
-    if workers > 1 and getattr(server, "store", None) is None:
+    if workers > 1 and server.store is None and http_options.get("session_store") is None:
         _log.warning("%s", no_store_message(workers, bool(http_options.get("stateless", False))))
     if _log.level == logging.NOTSET:
         _log.setLevel(logging.INFO)  # where the port, the workers and their restarts are shown
