@@ -74,7 +74,6 @@ from mcpcore.stores.tasks import (
     TaskStatus,
     TaskStore,
 )
-from mcpcore.transport.exchange import principal_of
 
 if TYPE_CHECKING:
     from mcpcore.registry.tools import Tool
@@ -253,7 +252,8 @@ class Tasks:
         replica serves its tasks and nobody else's.
         """
         if context.modern:
-            return "m:" + (principal_of(context.access_token) or "")
+            token = context.access_token
+            return "m:" + ("" if token is None else token.principal)
         connection = context.connection
         key = self._owner_keys.get(connection)
         if key is None:

@@ -85,10 +85,7 @@ class HttpRequestInfo:
 
 def principal_of(token: AccessToken | None) -> str | None:
     """The identity sessions are bound to: the token's client and subject (``None``: no auth)."""
-    if token is None:
-        return None
-    subject = token.claims.get("sub")
-    return f"{token.client_id}\x00{subject if isinstance(subject, str) else ''}"
+    return None if token is None else token.principal
 
 
 def error_body(request_id: Any, code: int, message: str, data: Any = None) -> bytes:

@@ -127,6 +127,12 @@ class AccessToken:
     audience: tuple[str, ...] = ()
     claims: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def principal(self) -> str:
+        """Who this token speaks for: its client and subject. Sessions and tasks are bound to it."""
+        subject = self.claims.get("sub")
+        return f"{self.client_id}\x00{subject if isinstance(subject, str) else ''}"
+
 
 class TokenVerifier(Protocol):
     """Checks a bearer token; returns ``None`` for an invalid, expired or foreign one."""

@@ -104,7 +104,10 @@ class StreamableHTTP:
         self.host_check = HostCheck(self.options.allowed_hosts, self.options.allowed_origins)
         self.sessions = SessionTable(self)
         #: Sessions shared with other replicas through a store (None: this process alone).
-        session_store = self.options.session_store or open_session_store(getattr(server, "store", None))
+        # Shared when HttpOptions names a store, or Server(store="redis://...") implies one.
+        session_store = self.options.session_store
+        if session_store is None:
+            session_store = open_session_store(server.store)
         self.shared = (
             SharedSessions(self, session_store)
             if session_store is not None and not self.options.stateless
