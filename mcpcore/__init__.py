@@ -32,10 +32,14 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
     from mcpcore.proxy import proxy
+    from mcpcore.stores.bus import SubscriptionBus
+    from mcpcore.stores.events import EventStore
+    from mcpcore.stores.memory import InMemoryBus, InMemoryEventStore
+    from mcpcore.stores.redis import RedisBus, RedisEventStore
     from mcpcore.transport.asgi import AsgiApp
     from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
     from mcpcore.transport.security import AccessToken, BearerAuth, TokenVerifier
-    from mcpcore.transport.streamable import EventStore, HttpOptions, InMemoryEventStore
+    from mcpcore.transport.streamable import HttpOptions
 
 __version__ = "0.1.0"
 
@@ -48,10 +52,15 @@ _LAZY = {
     "AccessToken": "mcpcore.transport.security",
     "AsgiApp": "mcpcore.transport.asgi",
     "BearerAuth": "mcpcore.transport.security",
-    "EventStore": "mcpcore.transport.streamable",
+    "EventStore": "mcpcore.stores.events",
     "HttpOptions": "mcpcore.transport.streamable",
     "HttpServer": "mcpcore.transport.http",
-    "InMemoryEventStore": "mcpcore.transport.streamable",
+    "InMemoryEventStore": "mcpcore.stores.memory",
+    # Stores shared by replicas (redis itself is imported only when one connects).
+    "InMemoryBus": "mcpcore.stores.memory",
+    "RedisBus": "mcpcore.stores.redis",
+    "RedisEventStore": "mcpcore.stores.redis",
+    "SubscriptionBus": "mcpcore.stores.bus",
     "ServerLimits": "mcpcore.transport.http",
     "TokenVerifier": "mcpcore.transport.security",
     "serve_http": "mcpcore.transport.http",
@@ -91,16 +100,20 @@ __all__ = [
     "EventStore",
     "HttpOptions",
     "HttpServer",
+    "InMemoryBus",
     "InMemoryEventStore",
     "InputRequired",
     "LifespanError",
     "OAuth",
     "ProtocolError",
     "RateLimit",
+    "RedisBus",
+    "RedisEventStore",
     "RequestTimeoutError",
     "RpcError",
     "Server",
     "ServerLimits",
+    "SubscriptionBus",
     "TaskContext",
     "TokenVerifier",
     "ToolResult",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mcpcore.transport.event_store import EventStore
+from mcpcore.stores.events import EventStore
 from mcpcore.transport.security import BearerAuth
 
 __all__ = ["HttpOptions"]

@@ -13,7 +13,7 @@ the rest lives along the seams a scaled-out deployment splits on:
   binding, idle reaping); :mod:`.legacy_posts`: one legacy POST's responder;
 * :mod:`.modern`: 2026-07-28 per-POST requests;
 * :mod:`.sse_stream`: one SSE body with its backpressure bound;
-* :mod:`.event_store`: ``Last-Event-ID`` storage; :mod:`.options`:
+* :mod:`mcpcore.stores.events`: ``Last-Event-ID`` storage; :mod:`.options`:
   :class:`HttpOptions`; :mod:`.exchange`: the front-end contract.
 
 Era per request (spec "dual-era"): a POST whose body carries the 2026-07-28
@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR
-from mcpcore.transport.event_store import EventStore, InMemoryEventStore
+from mcpcore.stores.events import EventStore
+from mcpcore.stores.memory import InMemoryEventStore
 from mcpcore.transport.exchange import (
     JSON_HEADERS,
     SSE_HEADERS,

@@ -255,9 +255,9 @@ def test_resumed_stream_continues_live_while_the_handler_runs(loop_name: str) ->
 
 def test_event_store_is_bounded() -> None:
     store = InMemoryEventStore(max_events=3)
-    ids = [store.store("s", b"%d" % i) for i in range(5)]
-    assert store.replay_after(ids[0]) is None  # fell off
-    assert store.replay_after(ids[2]) == ("s", [(ids[3], b"3"), (ids[4], b"4")])
-    other = store.store("t", b"x")
-    assert store.replay_after(ids[3]) == ("s", [(ids[4], b"4")])  # other streams are not replayed
-    assert store.replay_after(other) == ("t", [])
+    ids = [store.store_nowait("s", b"%d" % i) for i in range(5)]
+    assert store.replay_after_nowait(ids[0]) is None  # fell off
+    assert store.replay_after_nowait(ids[2]) == ("s", [(ids[3], b"3"), (ids[4], b"4")])
+    other = store.store_nowait("t", b"x")
+    assert store.replay_after_nowait(ids[3]) == ("s", [(ids[4], b"4")])  # other streams are not replayed
+    assert store.replay_after_nowait(other) == ("t", [])
