@@ -51,7 +51,12 @@ from mcpcore.transport.exchange import (
     reject,
 )
 from mcpcore.transport.legacy_posts import PostStream
-from mcpcore.transport.legacy_sessions import LEGACY_HEADER_VERSIONS, LegacyHttpSession, SessionTable
+from mcpcore.transport.legacy_sessions import (
+    LEGACY_HEADER_VERSIONS,
+    LegacyHttpSession,
+    SessionTable,
+    replay_elsewhere,
+)
 from mcpcore.transport.legacy_sse import SseEndpoint
 from mcpcore.transport.modern import ModernConnection, ModernPosts, is_modern
 from mcpcore.transport.options import HttpOptions
@@ -253,9 +258,8 @@ class StreamableHTTP:
 
     # -------------------------------------------------------------- GET/DELETE
 
-    def _session_of_bodyless(
-        self, request: Request, exchange: Exchange, principal: str | None
-    ) -> LegacyHttpSession | None:
+    def _bodyless_session_id(self, request: Request, exchange: Exchange) -> str | None:
+        """The ``Mcp-Session-Id`` a GET or DELETE names (None: answered 405/400 here)."""
         headers = request.headers
         version = headers.get("mcp-protocol-version")
         if self.options.stateless or (version is not None and version not in LEGACY_HEADER_VERSIONS):
@@ -268,22 +272,44 @@ class StreamableHTTP:
         session_id = headers.get("mcp-session-id")
         if session_id is None:
             reject(exchange, 400, INVALID_REQUEST, "Bad request: missing Mcp-Session-Id header")
+        return session_id
+
+    def _session_of_bodyless(
+        self, request: Request, exchange: Exchange, principal: str | None
+    ) -> LegacyHttpSession | None:
+        session_id = self._bodyless_session_id(request, exchange)
+        if session_id is None:
             return None
         session = self.sessions.get(session_id, principal)
         if session is None:
             reject(exchange, 404, INVALID_REQUEST, "Session not found")
-            return None
         return session
 
     def _get(self, request: Request, exchange: Exchange, principal: str | None) -> None:
-        session = self._session_of_bodyless(request, exchange, principal)
-        if session is None:
+        session_id = self._bodyless_session_id(request, exchange)
+        if session_id is None:
             return
-        if not accepts(request.headers, "text/event-stream"):
+        headers = request.headers
+        last_event_id = headers.get("last-event-id")
+        store = self.options.event_store
+        session = self.sessions.get(session_id, principal)
+        # With a shared store the stream may have been written by another replica: replay it here.
+        elsewhere = (
+            last_event_id is not None and store is not None and not isinstance(store, InMemoryEventStore)
+        )
+        if session is None and not elsewhere:
+            reject(exchange, 404, INVALID_REQUEST, "Session not found")
+            return
+        if not accepts(headers, "text/event-stream"):
             reject(exchange, 406, INVALID_REQUEST, "Not acceptable: Accept must list text/event-stream")
             return
-        last_event_id = request.headers.get("last-event-id")
-        if last_event_id is not None and self.options.event_store is not None:
+        if session is None:
+            assert last_event_id is not None and store is not None
+            replay_elsewhere(
+                self.options, store, last_event_id, exchange, session_id=session_id, principal=principal
+            )
+            return
+        if last_event_id is not None and store is not None:
             session.resume(last_event_id, exchange)
             return
         session.open_standalone(exchange)
