@@ -89,10 +89,17 @@ class SseStream:
             self._arm()
 
     def send_frame(self, frame: bytes) -> None:
-        if self.options.event_store is not None and self.stream_id is not None:
+        store = self.options.event_store
+        if store is None or self.stream_id is None:
+            if not self.closed:
+                self._write(sse.encode_message(frame))
+        elif isinstance(store, InMemoryEventStore) and not self._backlog:
+            # The common case, kept as cheap as before the store became async: no await, no task.
+            event_id = store.store_nowait(self.stream_id, frame)
+            if not self.closed:
+                self._write(sse.encode_event(frame.rstrip(b"\n"), event_id=event_id, event="message"))
+        else:
             self._stored(frame, prime=False)
-        elif not self.closed:
-            self._write(sse.encode_message(frame))
 
     def _stored(self, frame: bytes, *, prime: bool) -> None:
         """Store the event, then send it with its id (even once the client left: it may resume)."""

@@ -15,9 +15,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+import pytest
 
 from mcpcore import Context, Server
 from mcpcore.loop import run as run_loop
+from mcpcore.stores.events import EventStore
 from mcpcore.transport.http import HttpServer, start_http
 from mcpcore.transport.streamable import HttpOptions, InMemoryEventStore
 from mcpcore.wire.sse import Event, EventParser
@@ -181,9 +183,32 @@ def test_cancelled_request_ends_its_post_without_a_response(loop_name: str) -> N
 # ---------------------------------------------------------------- resumability
 
 
-def test_dropped_stream_is_replayed_after_the_handler_finished(loop_name: str) -> None:
+class AwaitingStore:
+    """An event store that really awaits (as one doing I/O would): the endpoint's ordered async path."""
+
+    def __init__(self) -> None:
+        self.inner = InMemoryEventStore()
+
+    async def store(self, stream_id: str, message: bytes) -> str:
+        await asyncio.sleep(0)
+        return self.inner.store_nowait(stream_id, message)
+
+    async def replay_after(self, last_event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
+        await asyncio.sleep(0)
+        return self.inner.replay_after_nowait(last_event_id)
+
+
+@pytest.fixture(params=["in-memory", "awaiting"])
+def event_store(request: pytest.FixtureRequest) -> EventStore:
+    """Each resumability test runs on the synchronous fast path and on the awaiting path."""
+    return InMemoryEventStore() if request.param == "in-memory" else AwaitingStore()
+
+
+def test_dropped_stream_is_replayed_after_the_handler_finished(
+    loop_name: str, event_store: EventStore
+) -> None:
     server, gate, _ = _gated_server(max_in_flight=8)
-    store = InMemoryEventStore()
+    store = event_store
 
     async def body(http: HttpServer) -> None:
         control = await Peer.connect(http.port)
@@ -224,7 +249,9 @@ def test_dropped_stream_is_replayed_after_the_handler_finished(loop_name: str) -
     _serve(loop_name, server, body, HttpOptions(event_store=store))
 
 
-def test_resumed_stream_continues_live_while_the_handler_runs(loop_name: str) -> None:
+def test_resumed_stream_continues_live_while_the_handler_runs(
+    loop_name: str, event_store: EventStore
+) -> None:
     server, gate, _ = _gated_server(max_in_flight=8)
 
     async def body(http: HttpServer) -> None:
@@ -250,7 +277,7 @@ def test_resumed_stream_continues_live_while_the_handler_runs(loop_name: str) ->
         control.close()
         resume.close()
 
-    _serve(loop_name, server, body, HttpOptions(event_store=InMemoryEventStore()))
+    _serve(loop_name, server, body, HttpOptions(event_store=event_store))
 
 
 def test_event_store_is_bounded() -> None:
@@ -261,3 +288,53 @@ def test_event_store_is_bounded() -> None:
     other = store.store_nowait("t", b"x")
     assert store.replay_after_nowait(ids[3]) == ("s", [(ids[4], b"4")])  # other streams are not replayed
     assert store.replay_after_nowait(other) == ("t", [])
+
+
+class BreakableStore(AwaitingStore):
+    """An event store whose backend goes down: once ``broken``, every call raises, as a lost Redis would."""
+
+    broken = False
+
+    async def store(self, stream_id: str, message: bytes) -> str:
+        if self.broken:
+            raise ConnectionError("the store is unreachable")
+        return await super().store(stream_id, message)
+
+    async def replay_after(self, last_event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
+        if self.broken:
+            raise ConnectionError("the store is unreachable")
+        return await super().replay_after(last_event_id)
+
+
+def test_a_failing_event_store_ends_the_stream_and_refuses_resumption(
+    loop_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing hangs: an event that cannot be stored is never sent, the stream ends, a resume gets 503."""
+    server, gate, _ = _gated_server(max_in_flight=8)
+    store = BreakableStore()
+
+    async def body(http: HttpServer) -> None:
+        control = await Peer.connect(http.port)
+        session_id = await open_session(control)
+        store.broken = True
+        peer = await Peer.connect(http.port)
+        peer.send_raw(
+            peer.request_bytes("POST", _call(5, "gated", {"n": 5}, "p"), legacy_headers(session_id))
+        )
+        # The connection ends (the stream aborted) without any event: none could be stored.
+        received = await asyncio.wait_for(peer.reader.read(), DEADLINE)
+        assert b"event: message" not in received and b"id:" not in received
+        headers = {
+            **legacy_headers(session_id),
+            "Accept": "text/event-stream",
+            "Last-Event-ID": f"{session_id}postabc_1",
+        }
+        resume = await Peer.connect(http.port)
+        assert (await resume.request("GET", None, headers)).status == 503
+        gate.set()
+        control.close()
+        resume.close()
+
+    with caplog.at_level("WARNING", logger="mcpcore.http"):
+        _serve(loop_name, server, body, HttpOptions(event_store=store))
+    assert any("event store failed" in record.getMessage() for record in caplog.records)
