@@ -23,7 +23,7 @@ from mcpcore.stores.events import EventStore
 from mcpcore.transport.http import HttpServer, start_http
 from mcpcore.transport.streamable import HttpOptions, InMemoryEventStore
 from mcpcore.wire.sse import Event, EventParser
-from tests.transport.http_peer import DEADLINE, Peer, legacy_headers, open_session
+from tests.transport.http_peer import DEADLINE, AwaitingStore, Peer, legacy_headers, open_session
 
 
 def _serve(
@@ -181,21 +181,6 @@ def test_cancelled_request_ends_its_post_without_a_response(loop_name: str) -> N
 
 
 # ---------------------------------------------------------------- resumability
-
-
-class AwaitingStore:
-    """An event store that really awaits (as one doing I/O would): the endpoint's ordered async path."""
-
-    def __init__(self) -> None:
-        self.inner = InMemoryEventStore()
-
-    async def store(self, stream_id: str, message: bytes) -> str:
-        await asyncio.sleep(0)
-        return self.inner.store_nowait(stream_id, message)
-
-    async def replay_after(self, last_event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
-        await asyncio.sleep(0)
-        return self.inner.replay_after_nowait(last_event_id)
 
 
 @pytest.fixture(params=["in-memory", "awaiting"])
