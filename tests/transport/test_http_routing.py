@@ -323,3 +323,45 @@ def test_a_failing_event_store_ends_the_stream_and_refuses_resumption(
     with caplog.at_level("WARNING", logger="mcpcore.http"):
         _serve(loop_name, server, body, HttpOptions(event_store=store))
     assert any("event store failed" in record.getMessage() for record in caplog.records)
+
+
+def test_events_waiting_for_a_slow_event_store_are_bounded(
+    loop_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store that stops answering cannot make a stream buffer without bound: past the budget it is cut."""
+    server = Server("flood")
+    stuck = asyncio.Event()
+
+    class StuckStore(BreakableStore):
+        async def store(self, stream_id: str, message: bytes) -> str:
+            if self.broken:
+                await stuck.wait()
+            return await super().store(stream_id, message)
+
+    store = StuckStore()
+
+    @server.tool()
+    async def flood(count: int, ctx: Context) -> int:
+        for step in range(count):
+            await ctx.report_progress(step, count, "x" * 100)
+        return count
+
+    async def body(http: HttpServer) -> None:
+        control = await Peer.connect(http.port)
+        session_id = await open_session(control)
+        store.broken = True
+        peer = await Peer.connect(http.port)
+        peer.send_raw(
+            peer.request_bytes("POST", _call(6, "flood", {"count": 200}, "p"), legacy_headers(session_id))
+        )
+        received = await asyncio.wait_for(peer.reader.read(), DEADLINE)  # ends: the stream was cut
+        assert b"event: message" not in received
+        stuck.set()
+        store.broken = False
+        ping = {"jsonrpc": "2.0", "id": 7, "method": "ping"}
+        assert (await control.request("POST", ping, legacy_headers(session_id))).status == 200
+        control.close()
+
+    with caplog.at_level("WARNING", logger="mcpcore.http"):
+        _serve(loop_name, server, body, HttpOptions(event_store=store, max_stream_buffer_bytes=4096))
+    assert any("waiting for the event store" in record.getMessage() for record in caplog.records)
