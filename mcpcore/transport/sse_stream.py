@@ -15,6 +15,8 @@ synchronously (no await per event). A store that does I/O (Redis) is fed by
 one task per stream, in order: events wait in a backlog bounded by the same
 byte budget (past it the stream is aborted, as for a client that does not
 read), and ``close`` ends the body only after the backlog is stored and sent.
+A store error does not fail the request: that event goes out without an id
+(not resumable), with a WARNING.
 """
 
 from __future__ import annotations
@@ -140,17 +142,19 @@ class SseStream:
             while backlog:
                 frame, prime = backlog[0]
                 try:
-                    event_id = await store.store(self.stream_id, frame)
+                    event_id: str | None = await store.store(self.stream_id, frame)
                 except Exception as exc:
-                    _log.warning("SSE stream closed: the event store failed (%r)", exc)
-                    backlog.clear()
-                    self._backlog_bytes = 0
-                    self.exchange.abort()
-                    break
+                    # Degrade, do not fail the request: the message still goes out, without an id
+                    # (so no client can count on replaying it).
+                    _log.warning("event store failed (%r): sent an event without an id (not resumable)", exc)
+                    event_id = None
                 if backlog and backlog[0][0] is frame:
                     backlog.popleft()
                     self._backlog_bytes -= len(frame)
-                self._send_event(frame, event_id, prime)
+                if event_id is not None:
+                    self._send_event(frame, event_id, prime)
+                elif not prime and not self.closed:
+                    self._write(sse.encode_message(frame))
         finally:
             self._writer = None
             if self._flushed is not None:
