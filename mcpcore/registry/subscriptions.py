@@ -210,25 +210,30 @@ class Subscriptions:
         payload = orjson.dumps({"to": address, "method": method, "params": params})
         self.bus.publish(TOPIC_ADDRESSED, payload)
 
-    def _deliver_addressed(self, payload: bytes) -> None:
-        message = orjson.loads(payload)
-        connection = self._addressed.get(message["to"])
+    def _deliver_addressed(self, address: str, method: str, params: dict[str, Any] | None) -> None:
+        connection = self._addressed.get(address)
         if connection is not None and not connection.closed:
-            connection.notify_nowait(message["method"], message["params"])
+            connection.notify_nowait(method, params)
 
     def _from_bus(self, topic: str, payload: bytes) -> None:
         """A server event from the bus (published by this process or another replica)."""
         try:
-            if topic == TOPIC_LIST_CHANGED:
-                kind = payload.decode()
-                if kind in _KINDS:
-                    self._deliver_list_changed(kind)
-            elif topic == TOPIC_RESOURCE_UPDATED:
-                self._deliver_resource_updated(payload.decode())
-            elif topic == TOPIC_ADDRESSED:
-                self._deliver_addressed(payload)
+            text = payload.decode()
+            if topic == TOPIC_ADDRESSED:
+                message = orjson.loads(text)
+                address, method, params = message["to"], message["method"], message["params"]
+                if type(address) is not str or type(method) is not str:
+                    raise TypeError("address and method are strings")
         except (UnicodeDecodeError, orjson.JSONDecodeError, KeyError, TypeError):
             _log.warning("subscription bus: ignored a malformed %s message", topic)
+            return
+        if topic == TOPIC_LIST_CHANGED:
+            if text in _KINDS:
+                self._deliver_list_changed(text)
+        elif topic == TOPIC_RESOURCE_UPDATED:
+            self._deliver_resource_updated(text)
+        elif topic == TOPIC_ADDRESSED:
+            self._deliver_addressed(address, method, params if type(params) is dict else None)
 
     # ------------------------------------------------------------- listen
 

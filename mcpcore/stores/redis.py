@@ -57,7 +57,9 @@ class RedisEventStore:
     about ``max_events_per_stream`` entries (``MAXLEN ~``) and renews its
     ``ttl`` (seconds), in one round trip: Redis memory stays bounded by
     (live streams x the cap), and a stream nobody writes is gone after the TTL.
-    ``client``: a ``redis.asyncio.Redis`` or a ``redis://`` URL.
+    ``client``: a ``redis.asyncio.Redis`` or a ``redis://`` URL (then every
+    command gives up after ``timeout`` seconds, so a dead Redis never holds a
+    stream or a resumption for ever).
     """
 
     def __init__(
@@ -67,12 +69,17 @@ class RedisEventStore:
         max_events_per_stream: int = 1000,
         ttl: float = 3600.0,
         prefix: str = "mcpcore:",
+        timeout: float = 5.0,
     ) -> None:
         if max_events_per_stream < 1:
             raise ValueError("max_events_per_stream must be at least 1")
         if ttl <= 0:
             raise ValueError("ttl must be > 0 seconds")
-        self.redis = _client(client)
+        self.redis = (
+            connect(client, socket_timeout=timeout, socket_connect_timeout=timeout)
+            if isinstance(client, str)
+            else client
+        )
         self.max_events_per_stream = max_events_per_stream
         self.ttl_ms = max(1, int(ttl * 1000))
         self.prefix = f"{prefix}events:"
