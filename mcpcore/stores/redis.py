@@ -223,8 +223,10 @@ class RedisBus:
             delay = min(delay * 2, self.max_backoff)
 
     async def _write(self) -> None:
-        wakeup = self._wakeup
-        assert wakeup is not None
+        wakeup, subscribed = self._wakeup, self._subscribed
+        assert wakeup is not None and subscribed is not None
+        # Not before this process listens: what it publishes is for its own listeners too.
+        await subscribed.wait()
         outgoing = self._outgoing
         delay = 0.05
         while True:
