@@ -117,6 +117,8 @@ class RedisBus:
     a failure with a capped backoff. ``publish`` never blocks: messages wait
     in a queue of at most ``max_queued`` (the oldest dropped with a WARNING
     when Redis cannot keep up or is down) and one task sends them in order.
+    Before :meth:`start` (and after :meth:`close`) nothing is published, as
+    in one process where nobody listens before the server serves.
     Every process hears its own messages through Redis, so a local listener
     and a remote one get the same thing the same way.
     ``client``: a ``redis.asyncio.Redis`` or a ``redis://`` URL.
@@ -145,6 +147,11 @@ class RedisBus:
     # ------------------------------------------------------------ contract
 
     def publish(self, topic: str, payload: bytes) -> None:
+        if not self._tasks:
+            # Not serving (e.g. tools registered at import): no listener here yet, and other
+            # replicas must not hear a burst of stale changes whenever one starts.
+            _log.debug("subscription bus not started: dropped a %s message", topic)
+            return
         outgoing = self._outgoing
         outgoing.append((topic, payload))
         if len(outgoing) > self.max_queued:

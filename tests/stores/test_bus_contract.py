@@ -17,6 +17,7 @@ import pytest
 from mcpcore.stores.bus import SubscriptionBus
 from mcpcore.stores.memory import InMemoryBus
 from mcpcore.stores.redis import RedisBus, connect
+from tests.redis_server import free_port, start_redis
 
 DEADLINE = 10.0
 
@@ -159,21 +160,29 @@ def test_the_redis_bus_resubscribes_after_losing_its_connection(redis_url: str) 
     asyncio.run(scenario())
 
 
-def test_the_redis_bus_queue_is_bounded_and_says_what_it_drops(
+def test_the_redis_bus_queue_is_bounded_and_delivers_once_redis_is_back(
     redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Redis is down: at most ``max_queued`` messages wait (the oldest dropped, said); then they go out."""
+    port = free_port()
+
     async def scenario() -> None:
-        bus = RedisBus(redis_url, max_queued=2)
+        bus = RedisBus(f"redis://127.0.0.1:{port}/0", max_queued=2, max_backoff=0.2)
         inbox = Inbox()
         bus.subscribe(["t"], inbox)
-        with caplog.at_level(logging.WARNING, logger="mcpcore.stores"):
-            for n in range(5):  # not started: nothing can be sent yet
-                bus.publish("t", b"%d" % n)
-        assert sum("dropped the oldest" in r.getMessage() for r in caplog.records) == 3
-        await bus.start()
+        bus.publish("t", b"before start")  # not serving yet: nobody could hear it, nothing is queued
+        await bus.start(timeout=0.1)  # nothing listens on the port yet
+        revived = None
         try:
+            with caplog.at_level(logging.WARNING, logger="mcpcore.stores"):
+                for n in range(5):
+                    bus.publish("t", b"%d" % n)
+            assert sum("dropped the oldest" in r.getMessage() for r in caplog.records) == 3
+            revived = await asyncio.to_thread(start_redis, port)
             assert await inbox.wait_for(2) == [("t", b"3"), ("t", b"4")]
         finally:
             await bus.close()
+            if revived is not None:
+                revived.stop()
 
     asyncio.run(scenario())
