@@ -157,15 +157,17 @@ class SseStream:
                     self._write(sse.encode_message(frame))
         finally:
             self._writer = None
-            if self._flushed is not None:
-                self._flushed.set()
+            flushed, self._flushed = self._flushed, None
+            if flushed is not None:
+                flushed.set()  # wakes every waiter: each holds this event
             if self._closing:
                 self._end()
 
     async def flushed(self) -> None:
         """Wait until every event sent so far is stored."""
         while self._writer is not None:
-            self._flushed = asyncio.Event()
+            if self._flushed is None:
+                self._flushed = asyncio.Event()
             await self._flushed.wait()
 
     def release(self) -> None:
