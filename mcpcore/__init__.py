@@ -32,16 +32,18 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
     from mcpcore.proxy import proxy
-    from mcpcore.stores.memory import InMemoryTaskStore
+    from mcpcore.stores.bus import SubscriptionBus
+    from mcpcore.stores.events import EventStore
+    from mcpcore.stores.memory import InMemoryBus, InMemoryEventStore, InMemoryTaskStore
     from mcpcore.stores.memory_sessions import InMemorySessionStore
-    from mcpcore.stores.redis import RedisTaskStore
+    from mcpcore.stores.redis import RedisBus, RedisEventStore, RedisTaskStore
     from mcpcore.stores.redis_sessions import RedisSessionStore
     from mcpcore.stores.sessions import SessionRecord, SessionStore
     from mcpcore.stores.tasks import TaskData, TaskLimits, TaskStore
     from mcpcore.transport.asgi import AsgiApp
     from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
     from mcpcore.transport.security import AccessToken, BearerAuth, TokenVerifier
-    from mcpcore.transport.streamable import EventStore, HttpOptions, InMemoryEventStore
+    from mcpcore.transport.streamable import HttpOptions
 
 __version__ = "0.1.0"
 
@@ -54,10 +56,15 @@ _LAZY = {
     "AccessToken": "mcpcore.transport.security",
     "AsgiApp": "mcpcore.transport.asgi",
     "BearerAuth": "mcpcore.transport.security",
-    "EventStore": "mcpcore.transport.streamable",
+    "EventStore": "mcpcore.stores.events",
     "HttpOptions": "mcpcore.transport.streamable",
     "HttpServer": "mcpcore.transport.http",
-    "InMemoryEventStore": "mcpcore.transport.streamable",
+    "InMemoryEventStore": "mcpcore.stores.memory",
+    # Stores shared by replicas (redis itself is imported only when one connects).
+    "InMemoryBus": "mcpcore.stores.memory",
+    "RedisBus": "mcpcore.stores.redis",
+    "RedisEventStore": "mcpcore.stores.redis",
+    "SubscriptionBus": "mcpcore.stores.bus",
     "ServerLimits": "mcpcore.transport.http",
     "TokenVerifier": "mcpcore.transport.security",
     "serve_http": "mcpcore.transport.http",
@@ -108,6 +115,7 @@ __all__ = [
     "EventStore",
     "HttpOptions",
     "HttpServer",
+    "InMemoryBus",
     "InMemoryEventStore",
     "InMemorySessionStore",
     "InMemoryTaskStore",
@@ -116,6 +124,8 @@ __all__ = [
     "OAuth",
     "ProtocolError",
     "RateLimit",
+    "RedisBus",
+    "RedisEventStore",
     "RedisSessionStore",
     "RedisTaskStore",
     "RequestTimeoutError",
@@ -124,6 +134,7 @@ __all__ = [
     "ServerLimits",
     "SessionRecord",
     "SessionStore",
+    "SubscriptionBus",
     "TaskContext",
     "TaskData",
     "TaskLimits",

@@ -33,7 +33,9 @@ from mcpcore.registry.tasks import Tasks
 from mcpcore.registry.tools import ToolRegistry
 from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
 from mcpcore.session import META_SERVER_INFO
-from mcpcore.stores import open_task_store
+from mcpcore.stores import open_bus, open_task_store
+from mcpcore.stores.bus import SubscriptionBus
+from mcpcore.stores.memory import InMemoryBus
 from mcpcore.stores.tasks import (
     DEFAULT_MAX_TASKS,
     DEFAULT_MAX_TTL_MS,
@@ -108,6 +110,12 @@ class Server(Registration):
     and an in-memory ``Client(server)`` when nothing else runs it; ``state``
     is ``ctx.lifespan_state`` in every handler. ``middleware`` wraps requests
     (see :meth:`middleware`).
+
+    ``bus`` carries server events (``list_changed``, resource updates,
+    per-connection notifications such as task status) to every listener:
+    in-process by default; ``RedisBus("redis://...")`` makes a change on one
+    replica reach listen streams and sessions on every replica. It is
+    started and closed with :meth:`running`.
     """
 
     def __init__(
@@ -139,6 +147,7 @@ class Server(Registration):
         lifespan: Lifespan | None = None,
         middleware: Iterable[Middleware] = (),
         store: str | TaskStore | None = None,
+        bus: SubscriptionBus | None = None,
     ) -> None:
         info: dict[str, Any] = {"name": name, "version": version}
         for key, value in (
@@ -175,7 +184,9 @@ class Server(Registration):
         self.prompts = PromptRegistry(page_size=page_size)
         self.prompts.on_change = self._prompts_changed
         self.completions = CompletionRegistry(self.prompts, self.resources)
-        self.subscriptions = Subscriptions(self)
+        #: How server events reach listeners, here and on other replicas.
+        self.bus: SubscriptionBus = bus if bus is not None else open_bus(store) or InMemoryBus()
+        self.subscriptions = Subscriptions(self, self.bus)
         self.capabilities: dict[str, Any] = {"logging": {}} if logging else {}
         self.connections: set[Connection] = set()
         self.notification_handlers: dict[str, NotificationHandler] = {}
@@ -227,6 +238,10 @@ class Server(Registration):
         (e.g. ``lease_ms``). Tasks already created are not carried over.
         """
         self.tasks.use_store(open_task_store(store, self.task_limits, **options))
+        bus = open_bus(store)
+        if bus is not None:
+            self.bus = bus
+            self.subscriptions.use_bus(bus)
         self.store = store
 
     # ----------------------------------------------------------- notifications
@@ -350,34 +365,37 @@ class Server(Registration):
     async def running(self) -> AsyncIterator[None]:
         """Run the lifespan around serving: entered once however many servers or clients nest.
 
-        Transports enter this; the first to do so starts the lifespan, the last
-        to leave shuts it down. A failed startup raises :class:`LifespanError`.
+        Transports enter this; the first to do so starts the bus and the
+        lifespan, the last to leave shuts them down. A failed startup raises
+        :class:`LifespanError`.
         """
-        if self._lifespan is None:
-            yield
-            return
         if self._lifespan_lock is None:
             self._lifespan_lock = asyncio.Lock()
         async with self._lifespan_lock:
             if self._lifespan_users == 0:
-                stack = contextlib.AsyncExitStack()
-                try:
-                    self.lifespan_state = await stack.enter_async_context(self._lifespan(self))
-                except Exception as exc:
-                    raise LifespanError(f"the server's lifespan failed to start: {exc!r}") from exc
-                self._lifespan_stack = stack
+                await self.bus.start()
+                if self._lifespan is not None:
+                    stack = contextlib.AsyncExitStack()
+                    try:
+                        self.lifespan_state = await stack.enter_async_context(self._lifespan(self))
+                    except Exception as exc:
+                        await self.bus.close()
+                        raise LifespanError(f"the server's lifespan failed to start: {exc!r}") from exc
+                    self._lifespan_stack = stack
             self._lifespan_users += 1
         try:
             yield
         finally:
             async with self._lifespan_lock:
                 self._lifespan_users -= 1
-                if self._lifespan_users == 0 and self._lifespan_stack is not None:
-                    stack, self._lifespan_stack = self._lifespan_stack, None
+                if self._lifespan_users == 0:
+                    open_stack, self._lifespan_stack = self._lifespan_stack, None
                     try:
-                        await stack.aclose()
+                        if open_stack is not None:
+                            await open_stack.aclose()
                     finally:
                         self.lifespan_state = None
+                        await self.bus.close()
 
     # -------------------------------------------------------------------- run
 

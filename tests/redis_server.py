@@ -54,10 +54,10 @@ def require_binary(name: str) -> str:
     return path
 
 
-def start_redis() -> RedisServer:
-    """Start ``redis-server`` on a free loopback port and wait until it accepts connections."""
+def start_redis(port: int | None = None) -> RedisServer:
+    """Start ``redis-server`` on ``port`` (a free loopback one by default); wait until it answers."""
     binary = require_binary("redis-server")
-    port = free_port()
+    port = free_port() if port is None else port
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

@@ -15,14 +15,27 @@ and only the requested kinds are ever sent.
 
 Nothing here knows the transport: everything goes through
 ``Connection.notify_nowait``.
+
+Every server event (a ``list_changed``, a resource update, a notification
+addressed to one connection such as ``notifications/tasks/status``) goes
+through the server's :class:`~mcpcore.stores.bus.SubscriptionBus`: it is
+published, and only what arrives from the bus is fanned out to this
+process's listeners. With the in-memory bus that is a direct call (the
+single-process behaviour); with a shared bus (Redis) a change made on one
+replica reaches listen streams, GET streams and subscribed sessions on every
+replica. Each listener's own stream bounds what it buffers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
+
+import orjson
 
 from mcpcore.context import Context
 from mcpcore.session import LOG_LEVELS
@@ -30,8 +43,18 @@ from mcpcore.session import LOG_LEVELS
 if TYPE_CHECKING:
     from mcpcore.router import Connection
     from mcpcore.server import Server
+    from mcpcore.stores.bus import SubscriptionBus
 
-__all__ = ["LOG_SEVERITY", "META_SUBSCRIPTION_ID", "ListenStream", "Subscriptions"]
+__all__ = ["BUS_TOPICS", "LOG_SEVERITY", "META_SUBSCRIPTION_ID", "ListenStream", "Subscriptions"]
+
+_log = logging.getLogger("mcpcore.server")
+
+#: Bus topics: a ``list_changed`` (payload: the kind), a resource update (the URI), a notification
+#: for one connection (JSON: address, method, params).
+TOPIC_LIST_CHANGED: Final = "list_changed"
+TOPIC_RESOURCE_UPDATED: Final = "resource_updated"
+TOPIC_ADDRESSED: Final = "addressed"
+BUS_TOPICS: Final = (TOPIC_LIST_CHANGED, TOPIC_RESOURCE_UPDATED, TOPIC_ADDRESSED)
 
 META_SUBSCRIPTION_ID: Final = "io.modelcontextprotocol/subscriptionId"
 #: RFC 5424 severities in increasing order.
@@ -51,6 +74,7 @@ class _ConnectionState:
     resource_subscriptions: set[str] = field(default_factory=set)
     listens: dict[int | str, ListenStream] = field(default_factory=dict)
     hooked: bool = False
+    address: str | None = None
 
 
 @dataclass(slots=True)
@@ -79,9 +103,19 @@ class ListenStream:
 class Subscriptions:
     """Per-connection notification state and the fan-out of server events."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, bus: SubscriptionBus) -> None:
         self._server = server
         self._state: weakref.WeakKeyDictionary[Connection, _ConnectionState] = weakref.WeakKeyDictionary()
+        #: Connections that notifications can be addressed to (see :meth:`address_of`).
+        self._addressed: weakref.WeakValueDictionary[str, Connection] = weakref.WeakValueDictionary()
+        self.bus = bus
+        self._unsubscribe = bus.subscribe(BUS_TOPICS, self._from_bus)
+
+    def use_bus(self, bus: SubscriptionBus) -> None:
+        """Carry server events over ``bus`` from now on (before serving starts: ``Server.use_store``)."""
+        self._unsubscribe()
+        self.bus = bus
+        self._unsubscribe = bus.subscribe(BUS_TOPICS, self._from_bus)
 
     def state(self, connection: Connection) -> _ConnectionState:
         state = self._state.get(connection)
@@ -93,6 +127,8 @@ class Subscriptions:
         """Drop a connection's state (it has ended)."""
         state = self._state.pop(connection, None)
         if state is not None:
+            if state.address is not None:
+                self._addressed.pop(state.address, None)
             for stream in list(state.listens.values()):
                 if not stream.done.done():
                     stream.done.set_result(None)
@@ -134,7 +170,10 @@ class Subscriptions:
         return {}
 
     def resource_updated(self, uri: str) -> None:
-        """Tell legacy subscribers and listen streams that ``uri`` changed."""
+        """Tell legacy subscribers and listen streams, on every replica, that ``uri`` changed."""
+        self.bus.publish(TOPIC_RESOURCE_UPDATED, uri.encode())
+
+    def _deliver_resource_updated(self, uri: str) -> None:
         for connection, state in list(self._state.items()):
             if uri in state.resource_subscriptions and not connection.closed:
                 connection.notify_nowait("notifications/resources/updated", {"uri": uri})
@@ -145,7 +184,12 @@ class Subscriptions:
     # ------------------------------------------------------- list_changed
 
     def list_changed(self, kind: str) -> None:
-        """Send ``notifications/<kind>/list_changed`` to legacy sessions and to listen streams that asked."""
+        """Send ``notifications/<kind>/list_changed`` to sessions and listen streams on every replica."""
+        if kind not in _KINDS:
+            raise ValueError(f"unknown list kind {kind!r}")
+        self.bus.publish(TOPIC_LIST_CHANGED, kind.encode())
+
+    def _deliver_list_changed(self, kind: str) -> None:
         field_name, method = _KINDS[kind]
         for connection in list(self._server.connections):
             if connection.session.envelope is not None and not connection.closed:
@@ -154,6 +198,59 @@ class Subscriptions:
             for stream in state.listens.values():
                 if field_name in stream.kinds:
                     stream.send(method)
+
+    # --------------------------------------------------- addressed notifications
+
+    def bind_address(self, connection: Connection, address: str) -> None:
+        """Name ``connection`` for :meth:`notify_address` (a legacy HTTP session: its session id)."""
+        state = self.state(connection)
+        if state.address is not None:
+            self._addressed.pop(state.address, None)
+        state.address = address
+        self._addressed[address] = connection
+        self._hook(connection, state)
+
+    def address_of(self, connection: Connection) -> str:
+        """The name under which ``connection`` gets :meth:`notify_address` messages (random unless bound)."""
+        state = self.state(connection)
+        if state.address is None:
+            self.bind_address(connection, secrets.token_urlsafe(18))
+        assert state.address is not None
+        return state.address
+
+    def notify_address(self, address: str, method: str, params: dict[str, Any] | None = None) -> None:
+        """Send a notification to one connection, on whichever replica holds it (e.g. task status).
+
+        The hook for per-owner notifications such as ``notifications/tasks/status``:
+        keep ``address_of(connection)`` with the record, and call this on change.
+        """
+        payload = orjson.dumps({"to": address, "method": method, "params": params})
+        self.bus.publish(TOPIC_ADDRESSED, payload)
+
+    def _deliver_addressed(self, address: str, method: str, params: dict[str, Any] | None) -> None:
+        connection = self._addressed.get(address)
+        if connection is not None and not connection.closed:
+            connection.notify_nowait(method, params)
+
+    def _from_bus(self, topic: str, payload: bytes) -> None:
+        """A server event from the bus (published by this process or another replica)."""
+        try:
+            text = payload.decode()
+            if topic == TOPIC_ADDRESSED:
+                message = orjson.loads(text)
+                address, method, params = message["to"], message["method"], message["params"]
+                if type(address) is not str or type(method) is not str:
+                    raise TypeError("address and method are strings")
+        except (UnicodeDecodeError, orjson.JSONDecodeError, KeyError, TypeError):
+            _log.warning("subscription bus: ignored a malformed %s message", topic)
+            return
+        if topic == TOPIC_LIST_CHANGED:
+            if text in _KINDS:
+                self._deliver_list_changed(text)
+        elif topic == TOPIC_RESOURCE_UPDATED:
+            self._deliver_resource_updated(text)
+        elif topic == TOPIC_ADDRESSED:
+            self._deliver_addressed(address, method, params if type(params) is dict else None)
 
     # ------------------------------------------------------------- listen
 
@@ -179,10 +276,13 @@ class Subscriptions:
         stream.send("notifications/subscriptions/acknowledged", {"notifications": honoured})
         state = self.state(connection)
         state.listens[request_id] = stream
+        self._hook(connection, state)
+        return self._hold(stream, state)
+
+    def _hook(self, connection: Connection, state: _ConnectionState) -> None:
         if not state.hooked:
             state.hooked = True
             connection.on_shutdown.append(lambda: self.forget(connection))
-        return self._hold(stream, state)
 
     async def _hold(self, stream: ListenStream, state: _ConnectionState) -> dict[str, Any]:
         try:

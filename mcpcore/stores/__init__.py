@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 from mcpcore.stores.tasks import TaskLimits, TaskStore
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from mcpcore.stores.bus import SubscriptionBus
+    from mcpcore.stores.events import EventStore
     from mcpcore.stores.sessions import SessionStore
 
-__all__ = ["TaskStore", "open_session_store", "open_task_store"]
+__all__ = ["TaskStore", "open_bus", "open_event_store", "open_session_store", "open_task_store"]
 
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
@@ -61,4 +63,26 @@ def open_session_store(spec: object) -> SessionStore | None:
         from mcpcore.stores.redis_sessions import RedisSessionStore
 
         return RedisSessionStore.from_url(spec)
+    return None
+
+
+def open_bus(spec: object) -> SubscriptionBus | None:
+    """The subscription bus a ``redis://`` store URL implies; None otherwise (the in-memory bus stays)."""
+    if isinstance(spec, str) and _is_redis_url(spec):
+        from mcpcore.stores.redis import RedisBus
+
+        return RedisBus(spec)
+    return None
+
+
+def open_event_store(spec: object) -> EventStore | None:
+    """The shared resumability store a ``redis://`` store URL implies (None: as ``HttpOptions`` says).
+
+    With replicas, a client whose stream broke reconnects with ``Last-Event-ID``
+    wherever the balancer sends it, so a store URL turns resumability on.
+    """
+    if isinstance(spec, str) and _is_redis_url(spec):
+        from mcpcore.stores.redis import RedisEventStore
+
+        return RedisEventStore(spec)
     return None

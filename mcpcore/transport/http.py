@@ -468,6 +468,7 @@ async def start_http(
             "listening on %s with the loopback Host allow-list: set allowed_hosts to the names clients use",
             host,
         )
+    await server.bus.start()  # idempotent; a shared bus must hear other replicas before we serve
     endpoint = StreamableHTTP(server, options)
     http = HttpServer(endpoint, limits or ServerLimits())
     loop = asyncio.get_running_loop()

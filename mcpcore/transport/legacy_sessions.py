@@ -20,6 +20,7 @@ Contract:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 import time
@@ -29,19 +30,25 @@ from typing import TYPE_CHECKING
 from mcpcore import versions
 from mcpcore.errors import INVALID_REQUEST
 from mcpcore.session import Envelope
+from mcpcore.stores.events import EventStore, stream_of
+from mcpcore.stores.memory import InMemoryEventStore
 from mcpcore.transport.exchange import Exchange, reject
 from mcpcore.transport.legacy_posts import RESUMABLE
 from mcpcore.transport.sse_stream import SseStream
 from mcpcore.wire import sse
 
 if TYPE_CHECKING:
+    from mcpcore.transport.options import HttpOptions
     from mcpcore.transport.streamable import StreamableHTTP
 
-__all__ = ["LEGACY_HEADER_VERSIONS", "LegacyHttpSession", "SessionTable"]
+__all__ = ["LEGACY_HEADER_VERSIONS", "LegacyHttpSession", "SessionTable", "principal_tag", "replay_elsewhere"]
 
 _log = logging.getLogger("mcpcore.http")
 
 LEGACY_HEADER_VERSIONS = frozenset(versions.LEGACY_VERSIONS)
+
+#: Resumptions waiting on an event store that does I/O (held so they are not collected mid-way).
+_RESUMING: set[asyncio.Task[None]] = set()
 
 
 class LegacyHttpSession:
@@ -150,24 +157,80 @@ class LegacyHttpSession:
         """A new resumable stream's id: the session id, the kind, a random part (None: no store).
 
         Starting with the whole session id binds the stream, and so its
-        ``Last-Event-ID`` replay, to this session.
+        ``Last-Event-ID`` replay, to this session; ending with the principal's
+        tag binds it to the principal on replicas that do not hold the session.
         """
         if self.endpoint.options.event_store is None:
             return None
-        return f"{self.session_id}{kind}{secrets.token_hex(6)}"
+        return f"{self.session_id}{kind}{secrets.token_hex(6)}{principal_tag(self.principal)}"
 
     def resume(self, last_event_id: str, exchange: Exchange) -> None:
+        """Replay a stream of this session after ``last_event_id``, then continue it where it lives.
+
+        The stream must be this session's (its id starts with the session id)
+        before the store is asked anything. With the in-memory store this
+        runs synchronously; a store that does I/O gets a task.
+        """
         store = self.endpoint.options.event_store
         assert store is not None
-        found = store.replay_after(last_event_id)
-        if found is None or not found[0].startswith(self.session_id):
+        stream_id = stream_of(last_event_id)
+        if stream_id is None or not stream_id.startswith(self.session_id):
             reject(exchange, 404, INVALID_REQUEST, "Unknown Last-Event-ID")
             return
+        if isinstance(store, InMemoryEventStore):
+            self._resumed(exchange, store.replay_after_nowait(last_event_id), None)
+            return
+        task = asyncio.get_running_loop().create_task(self._resume_async(store, last_event_id, exchange))
+        _RESUMING.add(task)
+        task.add_done_callback(_RESUMING.discard)
+
+    async def _resume_async(self, store: EventStore, last_event_id: str, exchange: Exchange) -> None:
+        stream_id = stream_of(last_event_id)
+        held: SseStream | None = None
+        live = RESUMABLE.get(stream_id) if stream_id is not None else None
+        try:
+            if live is not None and not live.finished:
+                # The POST's handler runs here: from now on its messages wait on the new stream
+                # (not yet stored), and what its old stream still stores is in the replay.
+                old = live.stream
+                held = SseStream(exchange, self.endpoint.options, stream_id, held=True)
+                live.reattach(held)
+                if old is not None:
+                    await old.flushed()
+            found = await store.replay_after(last_event_id)
+        except Exception as exc:
+            _log.warning("Last-Event-ID resumption failed: the event store raised %r", exc)
+            if held is not None:
+                held.client_closed()  # nobody reads it: its events are still stored, for a later resume
+                held.release()
+            if not exchange.closed:
+                reject(exchange, 503, INVALID_REQUEST, "Service unavailable: event store unreachable")
+            return
+        if exchange.closed:
+            found = None
+        self._resumed(exchange, found, held)
+
+    def _resumed(
+        self,
+        exchange: Exchange,
+        found: tuple[str, list[tuple[str, bytes]]] | None,
+        held: SseStream | None,
+    ) -> None:
+        if found is None:
+            if held is not None:
+                held.client_closed()  # nobody reads it: its events are still stored, for a later resume
+                held.release()
+            if not exchange.closed:
+                reject(exchange, 404, INVALID_REQUEST, "Unknown Last-Event-ID")
+            return
         stream_id, events = found
-        stream = SseStream(exchange, self.endpoint.options, stream_id)
+        stream = held or SseStream(exchange, self.endpoint.options, stream_id)
         stream.open([(b"mcp-session-id", self.session_id.encode())], prime=False)
         for event_id, message in events:
             stream.send_raw(sse.encode_event(message.rstrip(b"\n"), event_id=event_id, event="message"))
+        if held is not None:
+            held.release()
+            return
         resumed = RESUMABLE.get(stream_id)
         if resumed is not None and not resumed.finished:
             resumed.reattach(stream)  # the POST's handler is still running: its stream continues here
@@ -188,6 +251,64 @@ class LegacyHttpSession:
             self.standalone.close()
         await self.connection.shutdown(grace)
         self.endpoint.server.disconnect(self.connection)
+
+
+def principal_tag(principal: str | None) -> str:
+    """What a stream id carries of its session's principal: a digest (the id reveals nothing of it)."""
+    if principal is None:
+        return ""
+    return hashlib.sha256(principal.encode()).hexdigest()[:16]
+
+
+def replay_elsewhere(
+    options: HttpOptions,
+    store: EventStore,
+    last_event_id: str,
+    exchange: Exchange,
+    *,
+    session_id: str,
+    principal: str | None,
+) -> None:
+    """Replay a stream of a session this replica does not hold (a shared store), then end it.
+
+    The stream must belong to the session named (its id starts with the
+    session id) and to the principal asking (it ends with their tag) before
+    the store is asked anything; otherwise 404, as for an unknown session.
+    Nothing continues live here: what the session's own replica sends later
+    is stored, and the client's next resumption picks it up.
+    """
+    stream_id = stream_of(last_event_id)
+    tag = principal_tag(principal)
+    if stream_id is None or not stream_id.startswith(session_id) or not stream_id.endswith(tag):
+        reject(exchange, 404, INVALID_REQUEST, "Session not found")
+        return
+    task = asyncio.get_running_loop().create_task(
+        _replay(options, store, session_id, last_event_id, exchange)
+    )
+    _RESUMING.add(task)
+    task.add_done_callback(_RESUMING.discard)
+
+
+async def _replay(
+    options: HttpOptions, store: EventStore, session_id: str, last_event_id: str, exchange: Exchange
+) -> None:
+    try:
+        found = await store.replay_after(last_event_id)
+    except Exception as exc:
+        _log.warning("Last-Event-ID resumption failed: the event store raised %r", exc)
+        if not exchange.closed:
+            reject(exchange, 503, INVALID_REQUEST, "Service unavailable: event store unreachable")
+        return
+    if exchange.closed:
+        return
+    if found is None:
+        reject(exchange, 404, INVALID_REQUEST, "Session not found")
+        return
+    stream = SseStream(exchange, options, found[0])
+    stream.open([(b"mcp-session-id", session_id.encode())], prime=False)
+    for event_id, message in found[1]:
+        stream.send_raw(sse.encode_event(message.rstrip(b"\n"), event_id=event_id, event="message"))
+    stream.close()
 
 
 class SessionTable:

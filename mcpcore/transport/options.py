@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mcpcore.stores.events import EventStore
 from mcpcore.stores.sessions import SessionStore
-from mcpcore.transport.event_store import EventStore
 from mcpcore.transport.security import BearerAuth
 
 __all__ = ["HttpOptions"]

@@ -13,7 +13,7 @@ the rest lives along the seams a scaled-out deployment splits on:
   binding, idle reaping); :mod:`.legacy_posts`: one legacy POST's responder;
 * :mod:`.modern`: 2026-07-28 per-POST requests;
 * :mod:`.sse_stream`: one SSE body with its backpressure bound;
-* :mod:`.event_store`: ``Last-Event-ID`` storage; :mod:`.options`:
+* :mod:`mcpcore.stores.events`: ``Last-Event-ID`` storage; :mod:`.options`:
   :class:`HttpOptions`; :mod:`.exchange`: the front-end contract.
 
 Era per request (spec "dual-era"): a POST whose body carries the 2026-07-28
@@ -31,14 +31,16 @@ request go to the session's standalone GET stream.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR
-from mcpcore.stores import open_session_store
-from mcpcore.transport.event_store import EventStore, InMemoryEventStore
+from mcpcore.stores import open_event_store, open_session_store
+from mcpcore.stores.events import EventStore
+from mcpcore.stores.memory import InMemoryEventStore
 from mcpcore.transport.exchange import (
     JSON_HEADERS,
     SSE_HEADERS,
@@ -51,7 +53,12 @@ from mcpcore.transport.exchange import (
     reject,
 )
 from mcpcore.transport.legacy_posts import PostStream
-from mcpcore.transport.legacy_sessions import LEGACY_HEADER_VERSIONS, LegacyHttpSession, SessionTable
+from mcpcore.transport.legacy_sessions import (
+    LEGACY_HEADER_VERSIONS,
+    LegacyHttpSession,
+    SessionTable,
+    replay_elsewhere,
+)
 from mcpcore.transport.legacy_sse import SseEndpoint
 from mcpcore.transport.modern import ModernConnection, ModernPosts, is_modern
 from mcpcore.transport.options import HttpOptions
@@ -102,6 +109,10 @@ class StreamableHTTP:
         self.server = server
         self.options = options or HttpOptions()
         self.host_check = HostCheck(self.options.allowed_hosts, self.options.allowed_origins)
+        if self.options.event_store is None:
+            event_store = open_event_store(server.store)
+            if event_store is not None:  # replicas: a broken stream resumes on any of them
+                self.options = dataclasses.replace(self.options, event_store=event_store)
         self.sessions = SessionTable(self)
         #: Sessions shared with other replicas through a store (None: this process alone).
         # Shared when HttpOptions names a store, or Server(store="redis://...") implies one.
@@ -304,9 +315,24 @@ class StreamableHTTP:
         if self.shared is not None:
             self.shared.spawn(self._get_shared(request, exchange, principal), exchange)
             return
-        session = self._session_of_bodyless(request, exchange, principal)
+        session_id = self._bodyless_session_id(request, exchange)
+        if session_id is None:
+            return
+        session = self.sessions.get(session_id, principal)
         if session is not None:
             self._serve_get(request, exchange, session)
+            return
+        last_event_id = request.headers.get("last-event-id")
+        store = self.options.event_store
+        # With a shared event store the stream may have been written by another replica: replay it here.
+        if last_event_id is None or store is None or isinstance(store, InMemoryEventStore):
+            reject(exchange, 404, INVALID_REQUEST, "Session not found")
+        elif not accepts(request.headers, "text/event-stream"):
+            reject(exchange, 406, INVALID_REQUEST, "Not acceptable: Accept must list text/event-stream")
+        else:
+            replay_elsewhere(
+                self.options, store, last_event_id, exchange, session_id=session_id, principal=principal
+            )
 
     async def _get_shared(self, request: Request, exchange: Exchange, principal: str | None) -> None:
         session_id = self._bodyless_session_id(request, exchange)

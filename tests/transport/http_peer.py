@@ -14,6 +14,7 @@ import orjson
 
 from mcpcore import Server
 from mcpcore.loop import run as run_loop
+from mcpcore.stores.memory import InMemoryEventStore
 from mcpcore.transport.http import ServerLimits, start_http
 from mcpcore.transport.streamable import HttpOptions
 from mcpcore.wire.sse import Event, EventParser
@@ -121,6 +122,24 @@ class Peer:
     async def closed_by_server(self) -> bool:
         data = await asyncio.wait_for(self.reader.read(65536), DEADLINE)
         return data == b""
+
+
+class AwaitingStore:
+    """An event store that really awaits, as a shared one doing I/O would (the endpoint's async path).
+
+    One instance shared by two endpoints stands for a shared store (Redis) between two replicas.
+    """
+
+    def __init__(self) -> None:
+        self.inner = InMemoryEventStore()
+
+    async def store(self, stream_id: str, message: bytes) -> str:
+        await asyncio.sleep(0)
+        return self.inner.store_nowait(stream_id, message)
+
+    async def replay_after(self, last_event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
+        await asyncio.sleep(0)
+        return self.inner.replay_after_nowait(last_event_id)
 
 
 def legacy_headers(session_id: str | None = None, accept: str = ACCEPT_BOTH) -> dict[str, str]:

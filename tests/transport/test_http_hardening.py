@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 import pytest
 
-from mcpcore.transport.http import ServerLimits
+from mcpcore.loop import run as run_loop
+from mcpcore.transport.http import ServerLimits, start_http
 from mcpcore.transport.streamable import HttpOptions, InMemoryEventStore, StreamableHTTP
 from mcpcore.wire.http11 import Request, RequestParser
 from tests.memory_peer import MemoryPeer
@@ -24,6 +25,7 @@ from tests.transport.hostile_server import auth, build
 from tests.transport.http_peer import (
     DEADLINE,
     LEGACY,
+    AwaitingStore,
     Peer,
     Response,
     initialize_body,
@@ -277,6 +279,44 @@ def test_a_session_and_its_resumption_belong_to_the_principal_that_created_it(
 
     options = HttpOptions(auth=auth(), event_store=InMemoryEventStore())
     serve_front(front, loop_name, server, options, body)
+
+
+def test_on_a_replica_without_the_session_a_stream_replays_only_for_its_session_and_principal(
+    loop_name: str,
+) -> None:
+    """A shared event store: replica B, which never saw the session, checks the binding from the id."""
+    shared = AwaitingStore()
+    options = HttpOptions(auth=auth(), event_store=shared)
+
+    async def scenario() -> None:
+        replica_a = await start_http(build()[0], "127.0.0.1", 0, options=options)
+        replica_b = await start_http(build()[0], "127.0.0.1", 0, options=options)
+        try:
+            on_a = await Peer.connect(replica_a.port)
+            mine = await _open(on_a, "alice")
+            other = await _open(on_a, "alice")
+            answered = await on_a.request("POST", _ping(4), _with_token(legacy_headers(mine), "alice"))
+            events = [event for event in answered.events() if event.id]
+            stream = {"Accept": "text/event-stream", "MCP-Protocol-Version": LEGACY, "Mcp-Session-Id": mine}
+            resume = {**stream, "Last-Event-ID": events[0].id}
+            on_b = await Peer.connect(replica_b.port)
+            replayed = await on_b.request("GET", None, _with_token(resume, "alice"))
+            assert replayed.status == 200
+            assert [event.id for event in replayed.events() if event.data] == [e.id for e in events[1:]]
+            for token, headers in (
+                ("bob", resume),  # another principal, with the right session id
+                ("alice", {**resume, "Mcp-Session-Id": other}),  # alice's other session
+                (None, resume),  # no token at all: 401 before anything else
+            ):
+                refused = await on_b.request("GET", None, _with_token(headers, token))
+                assert refused.status in ((401,) if token is None else (404,)), (token, headers)
+            on_a.close()
+            on_b.close()
+        finally:
+            await replica_a.close()
+            await replica_b.close()
+
+    run_loop(asyncio.wait_for(scenario(), 60), loop=loop_name)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- context

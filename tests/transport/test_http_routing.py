@@ -15,13 +15,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+import pytest
 
 from mcpcore import Context, Server
 from mcpcore.loop import run as run_loop
+from mcpcore.stores.events import EventStore
 from mcpcore.transport.http import HttpServer, start_http
 from mcpcore.transport.streamable import HttpOptions, InMemoryEventStore
 from mcpcore.wire.sse import Event, EventParser
-from tests.transport.http_peer import DEADLINE, Peer, legacy_headers, open_session
+from tests.transport.http_peer import DEADLINE, AwaitingStore, Peer, legacy_headers, open_session
 
 
 def _serve(
@@ -181,9 +183,17 @@ def test_cancelled_request_ends_its_post_without_a_response(loop_name: str) -> N
 # ---------------------------------------------------------------- resumability
 
 
-def test_dropped_stream_is_replayed_after_the_handler_finished(loop_name: str) -> None:
+@pytest.fixture(params=["in-memory", "awaiting"])
+def event_store(request: pytest.FixtureRequest) -> EventStore:
+    """Each resumability test runs on the synchronous fast path and on the awaiting path."""
+    return InMemoryEventStore() if request.param == "in-memory" else AwaitingStore()
+
+
+def test_dropped_stream_is_replayed_after_the_handler_finished(
+    loop_name: str, event_store: EventStore
+) -> None:
     server, gate, _ = _gated_server(max_in_flight=8)
-    store = InMemoryEventStore()
+    store = event_store
 
     async def body(http: HttpServer) -> None:
         control = await Peer.connect(http.port)
@@ -224,7 +234,9 @@ def test_dropped_stream_is_replayed_after_the_handler_finished(loop_name: str) -
     _serve(loop_name, server, body, HttpOptions(event_store=store))
 
 
-def test_resumed_stream_continues_live_while_the_handler_runs(loop_name: str) -> None:
+def test_resumed_stream_continues_live_while_the_handler_runs(
+    loop_name: str, event_store: EventStore
+) -> None:
     server, gate, _ = _gated_server(max_in_flight=8)
 
     async def body(http: HttpServer) -> None:
@@ -250,14 +262,103 @@ def test_resumed_stream_continues_live_while_the_handler_runs(loop_name: str) ->
         control.close()
         resume.close()
 
-    _serve(loop_name, server, body, HttpOptions(event_store=InMemoryEventStore()))
+    _serve(loop_name, server, body, HttpOptions(event_store=event_store))
 
 
 def test_event_store_is_bounded() -> None:
     store = InMemoryEventStore(max_events=3)
-    ids = [store.store("s", b"%d" % i) for i in range(5)]
-    assert store.replay_after(ids[0]) is None  # fell off
-    assert store.replay_after(ids[2]) == ("s", [(ids[3], b"3"), (ids[4], b"4")])
-    other = store.store("t", b"x")
-    assert store.replay_after(ids[3]) == ("s", [(ids[4], b"4")])  # other streams are not replayed
-    assert store.replay_after(other) == ("t", [])
+    ids = [store.store_nowait("s", b"%d" % i) for i in range(5)]
+    assert store.replay_after_nowait(ids[0]) is None  # fell off
+    assert store.replay_after_nowait(ids[2]) == ("s", [(ids[3], b"3"), (ids[4], b"4")])
+    other = store.store_nowait("t", b"x")
+    assert store.replay_after_nowait(ids[3]) == ("s", [(ids[4], b"4")])  # other streams are not replayed
+    assert store.replay_after_nowait(other) == ("t", [])
+
+
+class BreakableStore(AwaitingStore):
+    """An event store whose backend goes down: once ``broken``, every call raises, as a lost Redis would."""
+
+    broken = False
+
+    async def store(self, stream_id: str, message: bytes) -> str:
+        if self.broken:
+            raise ConnectionError("the store is unreachable")
+        return await super().store(stream_id, message)
+
+    async def replay_after(self, last_event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
+        if self.broken:
+            raise ConnectionError("the store is unreachable")
+        return await super().replay_after(last_event_id)
+
+
+def test_a_failing_event_store_degrades_to_unresumable_events_and_refuses_resumption(
+    loop_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing hangs and no request fails: unstored events go out without ids; a resume gets 503."""
+    server, gate, _ = _gated_server(max_in_flight=8)
+    store = BreakableStore()
+
+    async def body(http: HttpServer) -> None:
+        control = await Peer.connect(http.port)
+        session_id = await open_session(control)
+        store.broken = True
+        gate.set()
+        response = await control.request("POST", _call(5, "gated", {"n": 5}, "p"), legacy_headers(session_id))
+        assert response.status == 200
+        events = [event for event in response.events() if event.data]
+        assert [orjson.loads(event.data).get("id") for event in events] == [None, None, 5]
+        assert all(event.id is None for event in events)  # none was stored: none claims to be
+        headers = {
+            **legacy_headers(session_id),
+            "Accept": "text/event-stream",
+            "Last-Event-ID": f"{session_id}postabc_1",
+        }
+        assert (await control.request("GET", None, headers)).status == 503
+        control.close()
+
+    with caplog.at_level("WARNING", logger="mcpcore.http"):
+        _serve(loop_name, server, body, HttpOptions(event_store=store))
+    assert any("event store failed" in record.getMessage() for record in caplog.records)
+    assert any("resumption failed" in record.getMessage() for record in caplog.records)
+
+
+def test_events_waiting_for_a_slow_event_store_are_bounded(
+    loop_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A store that stops answering cannot make a stream buffer without bound: past the budget it is cut."""
+    server = Server("flood")
+    stuck = asyncio.Event()
+
+    class StuckStore(BreakableStore):
+        async def store(self, stream_id: str, message: bytes) -> str:
+            if self.broken:
+                await stuck.wait()
+            return await super().store(stream_id, message)
+
+    store = StuckStore()
+
+    @server.tool()
+    async def flood(count: int, ctx: Context) -> int:
+        for step in range(count):
+            await ctx.report_progress(step, count, "x" * 100)
+        return count
+
+    async def body(http: HttpServer) -> None:
+        control = await Peer.connect(http.port)
+        session_id = await open_session(control)
+        store.broken = True
+        peer = await Peer.connect(http.port)
+        peer.send_raw(
+            peer.request_bytes("POST", _call(6, "flood", {"count": 200}, "p"), legacy_headers(session_id))
+        )
+        received = await asyncio.wait_for(peer.reader.read(), DEADLINE)  # ends: the stream was cut
+        assert b"event: message" not in received
+        stuck.set()
+        store.broken = False
+        ping = {"jsonrpc": "2.0", "id": 7, "method": "ping"}
+        assert (await control.request("POST", ping, legacy_headers(session_id))).status == 200
+        control.close()
+
+    with caplog.at_level("WARNING", logger="mcpcore.http"):
+        _serve(loop_name, server, body, HttpOptions(event_store=store, max_stream_buffer_bytes=4096))
+    assert any("waiting for the event store" in record.getMessage() for record in caplog.records)
