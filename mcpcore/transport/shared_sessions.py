@@ -44,6 +44,7 @@ import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, INVALID_REQUEST
 from mcpcore.session import Envelope
+from mcpcore.stores.memory import InMemoryBus
 from mcpcore.stores.sessions import REPLICA_SHIFT, SessionRecord, SessionStore, replica_of
 from mcpcore.transport.exchange import Exchange, Headers, HttpRequestInfo, principal_of, reject
 from mcpcore.transport.legacy_posts import PostStream
@@ -229,10 +230,17 @@ class SharedSessions:
         return True
 
     def relay(self, session: LegacyHttpSession, frame: bytes) -> bool:
-        """A message of no request, and another replica holds the GET stream: send it there."""
+        """A message of no request, and another replica holds the GET stream: send it there.
+
+        A list change or resource update travels on a shared subscription bus
+        to every replica, the stream's holder included, which delivers it
+        itself; relaying this replica's copy too would send it twice.
+        """
         replica = session.stream_replica
         if replica in (0, self.replica):
             return False
+        if not isinstance(self.endpoint.server.bus, InMemoryBus) and _fanned_out(frame):
+            return True
         self.store.forward(replica, session.session_id, _OUTBOUND + frame)
         return True
 
@@ -362,6 +370,23 @@ class SharedSessions:
         """``DELETE``: end the session on every replica (they 404 from their next touch)."""
         await self.store.delete(session.session_id)
         self.endpoint.sessions.end(session)
+
+
+#: Notifications the subscription bus carries to every replica by itself.
+_FAN_OUT_METHODS: Final = frozenset(
+    {
+        "notifications/tools/list_changed",
+        "notifications/prompts/list_changed",
+        "notifications/resources/list_changed",
+        "notifications/resources/updated",
+    }
+)
+
+
+def _fanned_out(frame: bytes) -> bool:
+    """Whether ``frame`` (one we encoded) is a notification the bus fans out to every replica."""
+    message = orjson.loads(frame)
+    return type(message) is dict and message.get("method") in _FAN_OUT_METHODS
 
 
 def _unavailable(exchange: Exchange, exc: Exception, request_id: Any) -> None:

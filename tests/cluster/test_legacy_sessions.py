@@ -42,7 +42,9 @@ class Answer:
         body = response.read()
         if response.getheader("Content-Type", "").startswith("text/event-stream"):
             self.messages = [
-                orjson.loads(line[5:]) for line in body.splitlines() if line.startswith(b"data:") and line[5:]
+                orjson.loads(line[5:])
+                for line in body.splitlines()
+                if line.startswith(b"data:") and line[5:].strip()
             ]
         else:
             self.messages = [orjson.loads(body)] if body else []
