@@ -18,6 +18,7 @@ from mcpcore.middleware import Middleware, Registered, wrap
 from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.prompts import Prompt, PromptRegistry
 from mcpcore.registry.resources import Resource, ResourceRegistry
+from mcpcore.registry.skills import Skill, SkillRegistry, declared_skill
 from mcpcore.registry.tasks import Tasks
 from mcpcore.registry.tools import RunMode, TaskDetach, TaskSupport, Tool, ToolRegistry
 from mcpcore.router import Connection, Method
@@ -42,6 +43,7 @@ class Registration:
     prompts: PromptRegistry
     completions: CompletionRegistry
     tasks: Tasks
+    skills: SkillRegistry
     methods: dict[str, Method]
     notification_handlers: dict[str, NotificationHandler]
     _registered: dict[str, Method]
@@ -237,6 +239,68 @@ class Registration:
         self.completions.add(fn, argument=argument, prompt=prompt, resource=resource)
         self.declare("completions", {})
 
+    # ----------------------------------------------------------------- skills
+
+    def skill(
+        self,
+        name: str | None = None,
+        *,
+        description: str | None = None,
+        prefix: str = "",
+        frontmatter: dict[str, Any] | None = None,
+        files: dict[str, str | bytes] | None = None,
+        dynamic: bool = False,
+    ) -> Callable[[F], F]:
+        """Serve the decorated function's text as a skill's SKILL.md body (Skills extension, SEP-2640).
+
+        ``@server.skill(description="...")`` over ``def git_workflow() -> str``
+        serves ``skill://git-workflow/SKILL.md`` (the name is the function's,
+        ``_`` becoming ``-``; ``prefix="acme/billing"`` nests it). The
+        frontmatter is ``name``, ``description`` (default: the docstring) and
+        ``frontmatter``'s further fields; ``files`` maps paths inside the
+        skill to supporting files. A static skill's function is called once,
+        now, because the manifest publishes the digest of its bytes;
+        ``dynamic=True`` calls it on every read and publishes
+        ``"resources": "dynamic"`` instead.
+        """
+        if callable(name) and not isinstance(name, str):
+            raise TypeError('@server.skill needs its options: write @server.skill(description="...")')
+
+        def register(fn: F) -> F:
+            _require_callable(fn, "skill")
+            text = description if description is not None else (fn.__doc__ or "").strip().split("\n\n")[0]
+            skill_name = name if name is not None else getattr(fn, "__name__", "").replace("_", "-")
+            body = "" if dynamic else fn()
+            if type(body) is not str:
+                raise TypeError(f"@server.skill: {skill_name} must return the SKILL.md body as str")
+            self.add_skill(
+                declared_skill(
+                    body,
+                    name=skill_name,
+                    description=" ".join(text.split()),
+                    prefix=prefix,
+                    frontmatter=frontmatter,
+                    files=files,
+                    generate=fn if dynamic else None,
+                )
+            )
+            return fn
+
+        return register
+
+    def add_skill(self, skill: Skill) -> Skill:
+        """Serve a :class:`~mcpcore.registry.skills.Skill` (declares the skills extension on first use)."""
+        return self.skills.add(skill)
+
+    def load_skills(self, directory: Any, *, prefix: str = "") -> list[Skill]:
+        """Serve every skill (a directory holding a ``SKILL.md``) found under ``directory``.
+
+        Each file is read now; its digest and size go into the manifest. A bad
+        frontmatter, a name that does not match its directory, or a skill
+        past the spec's limits (512 files, 16 MiB) raises ``SkillError``.
+        """
+        return self.skills.load(directory, prefix=prefix)
+
     # ------------------------------------------------------------ composition
 
     def mount(self, other: Server, prefix: str) -> Mount:
@@ -331,6 +395,11 @@ class Registration:
         if fn is not None:
             return register(fn)
         return register
+
+    def register_methods(self, table: dict[str, Method]) -> None:
+        """Add built-in methods (an extension's) to the dispatch table, behind the middleware."""
+        self._registered.update(table)
+        self._refresh_methods()
 
     def _refresh_methods(self) -> None:
         """Rebuild the dispatch table in place (connections hold a reference to it)."""

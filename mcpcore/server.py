@@ -27,6 +27,7 @@ from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
 from mcpcore.registry.prompts import PromptRegistry
 from mcpcore.registry.resources import ResourceRegistry
+from mcpcore.registry.skills import SkillRegistry
 from mcpcore.registry.subscriptions import Subscriptions
 from mcpcore.registry.tasks import (
     DEFAULT_MAX_TASKS,
@@ -159,6 +160,7 @@ class Server(Registration):
         self.prompts = PromptRegistry(page_size=page_size)
         self.prompts.on_change = self._prompts_changed
         self.completions = CompletionRegistry(self.prompts, self.resources)
+        self.skills = SkillRegistry(self, page_size=page_size)
         self.subscriptions = Subscriptions(self)
         self.capabilities: dict[str, Any] = {"logging": {}} if logging else {}
         self.connections: set[Connection] = set()
