@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mcpcore.content import Content, ToolResult, audio, embedded_resource, image, resource_link, text
 from mcpcore.context import Context
 from mcpcore.errors import ConnectionClosedError, ProtocolError, RequestTimeoutError, RpcError
+from mcpcore.frontmatter import FrontmatterError, parse_frontmatter
 from mcpcore.loop import run
 from mcpcore.middleware import RateLimit, log_requests, otel_spans
 from mcpcore.registry.completion import Completion
@@ -24,6 +25,7 @@ from mcpcore.registry.input_required import (
     url_elicitation_request,
 )
 from mcpcore.registry.prompts import assistant_message, user_message
+from mcpcore.registry.skills import Skill, SkillError
 from mcpcore.registry.tasks import TaskContext
 from mcpcore.registry.uri_template import UriTemplate
 from mcpcore.server import LifespanError, Server
@@ -31,6 +33,7 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
+    from mcpcore.client.skills import LoadedSkill, SkillEntry, SkillVerificationError
     from mcpcore.proxy import proxy
     from mcpcore.transport.asgi import AsgiApp
     from mcpcore.transport.http import HttpServer, ServerLimits, serve_http, start_http
@@ -44,6 +47,9 @@ _LAZY = {
     "Client": "mcpcore.client",
     "ClientSession": "mcpcore.client",
     "OAuth": "mcpcore.client",
+    "LoadedSkill": "mcpcore.client.skills",
+    "SkillEntry": "mcpcore.client.skills",
+    "SkillVerificationError": "mcpcore.client.skills",
     # HTTP serving: a stdio server's cold start must not pay for it.
     "AccessToken": "mcpcore.transport.security",
     "AsgiApp": "mcpcore.transport.asgi",
@@ -89,11 +95,13 @@ __all__ = [
     "Context",
     "ElicitationRefused",
     "EventStore",
+    "FrontmatterError",
     "HttpOptions",
     "HttpServer",
     "InMemoryEventStore",
     "InputRequired",
     "LifespanError",
+    "LoadedSkill",
     "OAuth",
     "ProtocolError",
     "RateLimit",
@@ -101,6 +109,10 @@ __all__ = [
     "RpcError",
     "Server",
     "ServerLimits",
+    "Skill",
+    "SkillEntry",
+    "SkillError",
+    "SkillVerificationError",
     "TaskContext",
     "TokenVerifier",
     "ToolResult",
@@ -113,6 +125,7 @@ __all__ = [
     "image",
     "log_requests",
     "otel_spans",
+    "parse_frontmatter",
     "proxy",
     "resource_link",
     "roots_request",

@@ -37,6 +37,9 @@ from mcpcore.registry.tasks import (
     Tasks,
     TaskStore,
 )
+from mcpcore.registry.tasks import (
+    EXTENSION as TASKS_EXTENSION,
+)
 from mcpcore.registry.tools import ToolRegistry
 from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
 from mcpcore.session import META_SERVER_INFO
@@ -265,7 +268,10 @@ class Server(Registration):
             capabilities = {k: v for k, v in capabilities.items() if k != "completions"}
         if "tasks" in capabilities or "extensions" in capabilities:  # 2025-11-25 only / 2026-07-28 only
             drop = {"extensions"} if version == versions.V2025_11_25 else {"extensions", "tasks"}
+            legacy_extensions = _legacy_extensions(capabilities.get("extensions"))
             capabilities = {k: v for k, v in capabilities.items() if k not in drop}
+            if legacy_extensions:
+                capabilities["extensions"] = legacy_extensions
         return capabilities
 
     def modern_result(self, result: dict[str, Any], *, cacheable: bool = False) -> dict[str, Any]:
@@ -401,6 +407,17 @@ class Server(Registration):
 
         async with self.running():
             await serve_stdio(self)
+
+
+def _legacy_extensions(extensions: Any) -> dict[str, Any]:
+    """The extensions a handshake session is told of: all but tasks (which has its legacy capability).
+
+    The 2025-11-25 and older schemas leave ServerCapabilities open, so an
+    extension such as skills is declared the same way to both eras.
+    """
+    if type(extensions) is not dict:
+        return {}
+    return {key: value for key, value in extensions.items() if key != TASKS_EXTENSION}
 
 
 def _ping(params: dict[str, Any], context: Context) -> dict[str, Any]:

@@ -35,6 +35,15 @@ from mcpcore.client.session import (
     RequestHandler,
     ServerInfo,
 )
+from mcpcore.client.skills import (
+    SKILLS_EXTENSION,
+    LoadedSkill,
+    SkillEntry,
+    SkillVerificationError,
+    content_bytes,
+    verify_file,
+    verify_skill_md,
+)
 from mcpcore.client.sse import SseTransport, is_sse_url
 from mcpcore.client.stdio import StderrMode, StdioTransport
 from mcpcore.client.subscription import Subscription
@@ -425,6 +434,61 @@ class Client:
 
     async def unsubscribe_resource(self, uri: str, *, timeout: Timeout = "default") -> dict[str, Any]:
         return await self.request("resources/unsubscribe", {"uri": uri}, timeout=timeout)
+
+    # --------------------------------------------------- skills (SEP-2640)
+
+    def _skills_settings(self) -> dict[str, Any]:
+        """The server's skills extension settings; refuses when it did not declare the extension."""
+        extensions = self.server_capabilities.get("extensions")
+        settings = extensions.get(SKILLS_EXTENSION) if type(extensions) is dict else None
+        if type(settings) is not dict:
+            raise LocalProtocolError(f"the server does not declare the {SKILLS_EXTENSION} extension")
+        return settings
+
+    async def list_skills(self, *, timeout: Timeout = "default") -> list[SkillEntry]:
+        """Every skill entry (``skills/list``, all pages). Reads no skill file: nothing is prefetched."""
+        self._skills_settings()
+        items = await self._walk("skills/list", "skills", None, timeout)
+        return [SkillEntry.from_wire(item) for item in items]
+
+    async def get_skill(self, uri: str, *, timeout: Timeout = "default") -> SkillEntry:
+        """One skill's current entry by its SKILL.md URI (``skills/get``); how a stale entry refreshes."""
+        self._skills_settings()
+        result = await self.request("skills/get", {"uri": uri}, timeout=timeout)
+        return SkillEntry.from_wire(result["skill"])
+
+    async def load_skill(self, skill: SkillEntry | str, *, timeout: Timeout = "default") -> LoadedSkill:
+        """Read the skill's SKILL.md and verify it (size, digest, frontmatter) against the held entry.
+
+        Given a URI, the entry is fetched first with ``skills/get``. A
+        mismatch raises :class:`~mcpcore.client.skills.SkillVerificationError`
+        and nothing of the content is returned.
+        """
+        entry = skill if isinstance(skill, SkillEntry) else await self.get_skill(skill, timeout=timeout)
+        result = await self.read_resource(entry.uri, timeout=timeout)
+        return verify_skill_md(entry, content_bytes(result, entry.uri))
+
+    async def read_skill_file(self, skill: SkillEntry, path: str, *, timeout: Timeout = "default") -> bytes:
+        """One file of a loaded skill, by path relative to its root (or full URI), verified.
+
+        A file the held entry does not list is refused before any read.
+        """
+        uri = skill.resolve(path)
+        if not skill.dynamic and skill.file(uri) is None:
+            raise SkillVerificationError(uri, f"not listed in the held entry of {skill.uri}")
+        data = content_bytes(await self.read_resource(uri, timeout=timeout), uri)
+        verify_file(skill, uri, data)
+        return data
+
+    async def read_directory(self, uri: str, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
+        """The direct children of a directory resource (``resources/directory/read``, all pages).
+
+        Only against a server declaring ``directoryRead``; a child listed here
+        but not in a held entry is still not a file of that skill.
+        """
+        if self._skills_settings().get("directoryRead") is not True:
+            raise LocalProtocolError("the server does not declare directoryRead for the skills extension")
+        return await self._walk("resources/directory/read", "resources", {"uri": uri}, timeout)
 
     # -------------------------------------------------------------- prompts
 
