@@ -79,6 +79,8 @@ def parse_frontmatter(text: str) -> dict[str, Any]:
 def parse_yaml_mapping(source: str, *, first_line: int = 1) -> dict[str, Any]:
     """Parse a frontmatter document (the text between the ``---`` lines) into a dict."""
     lines: list[_Line] = []
+    if source.endswith("\n"):
+        source = source[:-1]  # the line break ending the last line starts no line of its own
     for number, line in enumerate(source.split("\n"), start=first_line):
         raw = line.rstrip("\r")
         stripped = raw.lstrip(" ")
