@@ -7,6 +7,8 @@ each scenario from its ``checks.json``: every check of every scenario must be
 SUCCESS or INFO (a WARNING fails, as it fails the suite's own verdict), and
 every scenario of :data:`EXPECTED` must have run. ``--suite all`` runs the
 extension and draft scenarios too (not required: listed with their result).
+The Skills extension's client scenarios (:data:`EXTENSION_SCENARIOS`, suite
+0.2.0-alpha.12) run one by one after the suite and are judged in full.
 """
 
 from __future__ import annotations
@@ -48,12 +50,22 @@ EXPECTED = {
 Results = dict[str, collections.Counter[str]]
 
 
-def run_suite(selector: list[str]) -> tuple[Results, dict[str, list[str]]]:
+#: Extension client scenarios of 0.2.0-alpha.12 (Skills, SEP-2640), each run alone and judged in full.
+EXTENSION_VERSION = "0.2.0-alpha.12"
+EXTENSION_SCENARIOS = (
+    "sep-2640-client-no-prefetch",
+    "sep-2640-client-verify-digest",
+    "sep-2640-client-verify-size",
+    "sep-2640-client-verify-frontmatter",
+)
+
+
+def run_suite(selector: list[str], version: str = VERSION) -> tuple[Results, dict[str, list[str]]]:
     """Run the suite's client command for ``selector`` (``--suite X`` / ``--scenario Y``); read its checks."""
     out = Path(tempfile.mkdtemp(prefix="mcpcore-conformance-client-"))
     command = f"{sys.executable} -m mcpcore.examples.conformance_client"
     subprocess.run(
-        [str(NODE), str(suite_cli(VERSION)), "client", "--command", command, *selector, "-o", str(out)],
+        [str(NODE), str(suite_cli(version)), "client", "--command", command, *selector, "-o", str(out)],
         cwd=ROOT,
         check=False,
         stdout=subprocess.DEVNULL,
@@ -95,10 +107,14 @@ def main() -> int:
                 "  (failed under the parallel suite: " + "; ".join(failures.get(name, [])) + "; passed alone)"
             )
             results[name], failures[name] = alone[name], alone_failures.get(name, [])
+    for name in EXTENSION_SCENARIOS:
+        extension, extension_failures = run_suite(["--scenario", name], EXTENSION_VERSION)
+        results.update(extension)
+        failures.update(extension_failures)
     ok = True
     for name in sorted(results):
         counts = results[name]
-        judged = name in EXPECTED
+        judged = name in EXPECTED or name in EXTENSION_SCENARIOS
         mark = "PASS" if passed(counts) else ("FAIL" if judged else "fail")
         note = notes.get(name, "") if judged else "  (not in the core suite: not judged)"
         print(f"{mark}  {name}: " + ", ".join(f"{c} {s}" for s, c in sorted(counts.items())) + note)
@@ -106,7 +122,7 @@ def main() -> int:
             for line in failures.get(name, []):
                 print(f"        {line}")
         ok = ok and (passed(counts) or not judged)
-    missing = EXPECTED - set(results) if args.suite in ("core", "all") else set()
+    missing = (EXPECTED | set(EXTENSION_SCENARIOS)) - set(results) if args.suite in ("core", "all") else set()
     for name in sorted(missing):
         print(f"FAIL  {name}: no result")
     return 0 if ok and not missing else 1
