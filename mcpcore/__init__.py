@@ -13,6 +13,7 @@ from mcpcore.errors import ConnectionClosedError, ProtocolError, RequestTimeoutE
 from mcpcore.frontmatter import FrontmatterError, parse_frontmatter
 from mcpcore.loop import run
 from mcpcore.middleware import RateLimit, log_requests, otel_spans
+from mcpcore.registry.apps import APP_MIME_TYPE, client_supports_apps
 from mcpcore.registry.completion import Completion
 from mcpcore.registry.elicitation import ElicitationRefused
 from mcpcore.registry.input_required import (
@@ -33,6 +34,7 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
+    from mcpcore.client.apps import UiResource, UiResourceError
     from mcpcore.client.skills import LoadedSkill, SkillEntry, SkillVerificationError
     from mcpcore.proxy import proxy
     from mcpcore.transport.asgi import AsgiApp
@@ -48,6 +50,8 @@ _LAZY = {
     "ClientSession": "mcpcore.client",
     "OAuth": "mcpcore.client",
     "LoadedSkill": "mcpcore.client.skills",
+    "UiResource": "mcpcore.client.apps",
+    "UiResourceError": "mcpcore.client.apps",
     "SkillEntry": "mcpcore.client.skills",
     "SkillVerificationError": "mcpcore.client.skills",
     # HTTP serving: a stdio server's cold start must not pay for it.
@@ -79,6 +83,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "APP_MIME_TYPE",
     "LATEST_LEGACY",
     "LATEST_MODERN",
     "SUPPORTED_VERSIONS",
@@ -116,10 +121,13 @@ __all__ = [
     "TaskContext",
     "TokenVerifier",
     "ToolResult",
+    "UiResource",
+    "UiResourceError",
     "UriTemplate",
     "__version__",
     "assistant_message",
     "audio",
+    "client_supports_apps",
     "elicitation_request",
     "embedded_resource",
     "image",

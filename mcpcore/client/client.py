@@ -23,6 +23,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from mcpcore.client.apps import UI_EXTENSION, UiResource, ui_capability, ui_resource_from
 from mcpcore.client.auth import OAuth
 from mcpcore.client.http import HttpTransport
 from mcpcore.client.memory import MemoryTransport
@@ -72,7 +73,8 @@ class Client:
     (``elicitation/create``), ``roots``; declaring one declares the matching
     capability. In a 2026-07-28 session the same callables answer the
     ``InputRequiredResult`` rounds of ``tools/call``, ``prompts/get`` and
-    ``resources/read``.
+    ``resources/read``. ``apps=True`` declares MCP Apps (the client renders
+    ``ui://`` views; see :meth:`read_ui_resource`).
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class Client:
         log_level: str | None = None,
         cache: bool = True,
         max_pages: int = 10_000,
+        apps: bool = False,
     ) -> None:
         if mode not in ("auto", "legacy", "modern"):
             raise ValueError(f"unknown mode {mode!r}")
@@ -103,6 +106,8 @@ class Client:
         self.protocol_version_requested = protocol_version
         self.discover_timeout = discover_timeout
         self.max_pages = max_pages
+        #: Declare MCP Apps (``io.modelcontextprotocol/ui``): this host renders ``ui://`` views.
+        self.apps = apps
         all_handlers: dict[str, RequestHandler] = dict(handlers or {})
         if sampling is not None:
             all_handlers["sampling/createMessage"] = sampling
@@ -293,6 +298,9 @@ class Client:
         """Attach a session to a connected transport and run the era detection chosen by ``mode``."""
         self.transport = transport
         session = ClientSession(transport, **self._session_options)
+        if self.apps:
+            extensions = {**session.capabilities.get("extensions", {}), UI_EXTENSION: ui_capability()}
+            session.capabilities = {**session.capabilities, "extensions": extensions}
         transport.attach(session)
         self.session = session
         try:
@@ -434,6 +442,13 @@ class Client:
 
     async def unsubscribe_resource(self, uri: str, *, timeout: Timeout = "default") -> dict[str, Any]:
         return await self.request("resources/unsubscribe", {"uri": uri}, timeout=timeout)
+
+    async def read_ui_resource(self, uri: str, *, timeout: Timeout = "default") -> UiResource:
+        """An MCP App view (``ui://``, ``text/html;profile=mcp-app``): its HTML and ``_meta.ui``.
+
+        Anything else raises :class:`~mcpcore.client.apps.UiResourceError`.
+        """
+        return ui_resource_from(await self.read_resource(uri, timeout=timeout), uri)
 
     # --------------------------------------------------- skills (SEP-2640)
 

@@ -313,10 +313,8 @@ class SkillRegistry:
         if self.enabled:
             return
         self.enabled = True
-        server = self.server
-        extensions = {**server.capabilities.get("extensions", {}), EXTENSION: {"directoryRead": True}}
-        server.capabilities = {**server.capabilities, "extensions": extensions}
-        server.register_methods(self.methods())
+        self.server.declare_extension(EXTENSION, {"directoryRead": True})
+        self.server.register_methods(self.methods())
 
     def methods(self) -> dict[str, Method]:
         """The extension's entries of the server's method table."""

@@ -18,7 +18,7 @@ from mcpcore.client import Client
 from mcpcore.errors import RpcError
 from mcpcore.frontmatter import parse_frontmatter
 from mcpcore.registry.skills import EXTENSION, MAX_SKILL_FILES
-from tests.skills.tree import FILES, write_tree
+from tests.extensions.tree import FILES, write_tree
 
 ERAS = ["legacy", "modern"]
 

@@ -20,7 +20,7 @@ from mcpcore.errors import LocalProtocolError, RpcError
 from tests.client.peer import run
 from tests.conftest import LOOPS
 from tests.e2e.test_client_http import free_port, serve
-from tests.skills.tree import FILES, write_tree
+from tests.extensions.tree import FILES, write_tree
 
 pytestmark = pytest.mark.timeout(120)
 
