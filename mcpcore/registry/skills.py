@@ -158,6 +158,10 @@ def check_skill(skill: Skill) -> None:
         )
     if type(description) is not str or not description.strip():
         raise SkillError(f"skill {skill.path!r}: frontmatter needs a non-empty description")
+    for relative in skill.files:
+        parts = relative.split("/")
+        if relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
+            raise SkillError(f"skill {skill.path!r}: file path {relative!r} must stay inside the skill")
     if skill.generate is None:
         if SKILL_FILE not in skill.files:
             raise SkillError(f"skill {skill.path!r} has no {SKILL_FILE}")
@@ -342,7 +346,7 @@ class SkillRegistry:
     def read_directory(self, params: dict[str, Any], context: Context) -> dict[str, Any]:
         """``resources/directory/read``: the direct children of a directory resource, paginated."""
         uri: str = params["uri"]  # shape checked by mcpcore.inbound
-        children = self._directories.get(uri.rstrip("/") if uri.endswith("/") and "://" in uri[:-1] else uri)
+        children = self._directories.get(uri[:-1] if uri.endswith("/") else uri)  # "dir/" names "dir"
         if children is None:
             if self.server.resources.find(uri) is not None:
                 raise RpcError(INVALID_PARAMS, f"{uri} is not a directory resource", {"uri": uri})
@@ -410,8 +414,8 @@ def declared_skill(
         return Skill(path=path, frontmatter=fields, generate=generate)
     items = {SKILL_FILE: SkillFile.of(SKILL_FILE, skill_text(fields, body).encode("utf-8"))}
     for relative, content in (files or {}).items():
-        if relative == SKILL_FILE or relative.startswith("/") or ".." in relative.split("/"):
-            raise SkillError(f"skill {name!r}: bad file path {relative!r}")
+        if relative == SKILL_FILE:
+            raise SkillError(f"skill {name!r}: SKILL.md is rendered from the frontmatter and the body")
         data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
         items[relative] = SkillFile.of(relative, data)
     return Skill(path=path, frontmatter=fields, files=items)

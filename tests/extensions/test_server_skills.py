@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mcpcore import Server, SkillError
+from mcpcore import Server, Skill, SkillError
 from mcpcore.client import Client
 from mcpcore.errors import RpcError
 from mcpcore.frontmatter import parse_frontmatter
@@ -298,3 +298,15 @@ def test_decorator_misuse_is_caught_at_import_time() -> None:
         @server.skill(description="d")
         def numbers() -> int:
             return 1
+
+
+@pytest.mark.parametrize("relative", ["../escape.md", "/abs.md", "a//b.md", "./x.md"])
+def test_file_paths_must_stay_inside_the_skill(relative: str) -> None:
+    from mcpcore.registry.skills import SkillFile
+
+    files = {"SKILL.md": SkillFile.of("SKILL.md", b"x"), relative: SkillFile.of(relative, b"y")}
+    skill = Skill(path="s", frontmatter={"name": "s", "description": "d"}, files=files)
+    with pytest.raises(SkillError, match="must stay inside the skill"):
+        Server("paths").add_skill(skill)
+    with pytest.raises(SkillError, match="must stay inside the skill"):
+        Server("declared").skill("s", description="d", files={relative: "y"})(lambda: "body")
