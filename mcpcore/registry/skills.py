@@ -244,6 +244,8 @@ class SkillRegistry:
         self._directory_pages = Paginator(page_size)
         #: Directory URI -> child URI -> child Resource (files and subdirectories), over all skills.
         self._directories: dict[str, dict[str, dict[str, Any]]] = {}
+        #: Resource URIs registered for skills' files (a nested skill shares its parent's).
+        self._owned: set[str] = set()
         self.enabled = False
 
     def __len__(self) -> int:
@@ -263,13 +265,20 @@ class SkillRegistry:
         check_skill(skill)
         if skill.uri in self._skills:
             raise SkillError(f"a skill is already served at {skill.uri}")
+        uris = [f"{skill.root}/{item.path}" for item in skill.files.values()]
+        if skill.generate is not None:
+            uris.append(skill.uri)
+        for uri in uris:  # a skill file never silently shadows a resource served for something else
+            if uri not in self._owned and self.server.resources.get(uri) is not None:
+                raise SkillError(f"skill {skill.path!r}: a resource is already registered at {uri}")
         self._enable()
         for item in skill.files.values():
             uri = f"{skill.root}/{item.path}"
-            if self.server.resources.get(uri) is None:  # a nested skill's files are its parent's too
+            if uri not in self._owned:  # a nested skill's files are its parent's too
                 self.server.add_resource(
                     _constant(item), uri, run="loop", **self._resource_fields(skill, item)
                 )
+                self._owned.add(uri)
             self._index(uri, item.mime_type, item.size)
         if skill.generate is not None:
             self.server.add_resource(
@@ -280,6 +289,7 @@ class SkillRegistry:
                 mime_type="text/markdown",
                 run="loop",
             )
+            self._owned.add(skill.uri)
             self._index(skill.uri, "text/markdown", None)
         self._skills[skill.uri] = skill
         self._pages.clear()

@@ -310,3 +310,15 @@ def test_file_paths_must_stay_inside_the_skill(relative: str) -> None:
         Server("paths").add_skill(skill)
     with pytest.raises(SkillError, match="must stay inside the skill"):
         Server("declared").skill("s", description="d", files={relative: "y"})(lambda: "body")
+
+
+def test_a_skill_file_cannot_shadow_a_resource_registered_before() -> None:
+    server = Server("shadow")
+
+    @server.resource("skill://s/SKILL.md", run="loop")
+    def mine() -> str:
+        return "not the skill"
+
+    with pytest.raises(SkillError, match=r"a resource is already registered at skill://s/SKILL\.md"):
+        server.skill("s", description="d")(lambda: "body")
+    assert len(server.skills) == 0

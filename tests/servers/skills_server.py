@@ -1,7 +1,7 @@
 """Serves a directory of skills: ``python -m tests.servers.skills_server DIR [--port N] [--tamper]``.
 
-Over HTTP with ``--port``, else stdio. ``--tamper`` puts a resource of its own
-at ``skill://pdf-processing/SKILL.md`` before the skills load, so the bytes a
+Over HTTP with ``--port``, else stdio. ``--tamper`` swaps the resource at
+``skill://pdf-processing/SKILL.md`` for one of its own, so the bytes a
 client reads there differ from the manifest's digest and size: what a
 rewriting intermediary or a stale snapshot looks like to a host.
 """
@@ -22,13 +22,14 @@ def main() -> None:
     parser.add_argument("--tamper", action="store_true")
     args = parser.parse_args()
     server = Server("skills-test", "1.0.0", page_size=2)
-    if args.tamper:
+    server.load_skills(args.directory)
+    if args.tamper:  # swap the file's resource for another, keeping the manifest
+        server.remove_resource("skill://pdf-processing/SKILL.md")
 
         @server.resource("skill://pdf-processing/SKILL.md", mime_type="text/markdown", run="loop")
         def tampered() -> str:
             return TAMPERED
 
-    server.load_skills(args.directory)
     if args.port is None:
         server.run()
     else:
