@@ -18,6 +18,8 @@ client capabilities (``extensions["io.modelcontextprotocol/ui"].mimeTypes``);
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 
@@ -94,9 +96,6 @@ def html_reader(fn: Callable[..., Any], ui: dict[str, Any]) -> Callable[..., Any
     """Wrap a function returning HTML so each read carries the resource's ``_meta.ui`` on its contents."""
     if not ui:
         return fn
-    import functools
-    import inspect
-
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)

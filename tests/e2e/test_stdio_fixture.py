@@ -75,6 +75,9 @@ def test_initialize_declares_every_capability(fixture: SchemaCheckedPeer) -> Non
         "prompts": {"listChanged": True},
         "completions": {},
         "tasks": {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}},
+        # Extensions other than tasks (which has the legacy capability above) are declared to
+        # handshake sessions too: the fixture serves skills (conformance_skills.py).
+        "extensions": {"io.modelcontextprotocol/skills": {"directoryRead": True}},
     }
 
 
