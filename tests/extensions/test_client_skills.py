@@ -128,3 +128,58 @@ def test_content_bytes_reads_text_and_blobs() -> None:
         content_bytes({"contents": [{"uri": URI, "blob": "!!"}]}, URI)
     with pytest.raises(SkillVerificationError, match="no text or blob"):
         content_bytes({"contents": []}, URI)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"uri": URI, "frontmatter": {"name": "x", "description": "d"}, "resources": "everything"},
+        {"uri": URI, "frontmatter": {"name": "x", "description": "d"}},
+        {"uri": URI, "frontmatter": {"name": "x"}, "resources": "dynamic"},
+        {
+            "uri": URI,
+            "frontmatter": {"name": "x", "description": "d"},
+            "resources": [{"uri": URI, "digest": "d"}],
+        },
+        {
+            "uri": URI,
+            "frontmatter": {"name": "x", "description": "d"},
+            "resources": [{"uri": URI, "digest": "d", "size": -1}],
+        },
+        {
+            "uri": ["not", "a", "string"],
+            "frontmatter": {"name": "x", "description": "d"},
+            "resources": "dynamic",
+        },
+    ],
+)
+def test_a_malformed_entry_from_a_hostile_server_fails_the_request_not_the_client(
+    entry: dict[str, object],
+) -> None:
+    import asyncio
+
+    from mcpcore import Server
+    from mcpcore.client import Client
+    from mcpcore.errors import RemoteProtocolError
+    from mcpcore.registry.skills import EXTENSION
+
+    server = Server("hostile")
+    server.declare_extension(EXTENSION, {})
+
+    @server.method("skills/list")
+    def listing(params: dict[str, object], ctx: object) -> dict[str, object]:
+        return {"skills": [entry]}
+
+    @server.method("skills/get")
+    def get(params: dict[str, object], ctx: object) -> dict[str, object]:
+        return {"skill": entry}
+
+    async def scenario() -> None:
+        async with Client(server, mode="modern") as client:
+            with pytest.raises(RemoteProtocolError):
+                await client.list_skills()
+            with pytest.raises(RemoteProtocolError):
+                await client.get_skill(URI)
+            assert await client.ping() is not None  # the session goes on
+
+    asyncio.run(scenario())
