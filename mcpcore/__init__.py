@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 from mcpcore.content import Content, ToolResult, audio, embedded_resource, image, resource_link, text
 from mcpcore.context import Context
 from mcpcore.errors import ConnectionClosedError, ProtocolError, RequestTimeoutError, RpcError
+from mcpcore.frontmatter import FrontmatterError, parse_frontmatter
 from mcpcore.loop import run
 from mcpcore.middleware import RateLimit, log_requests, otel_spans
+from mcpcore.registry.apps import APP_MIME_TYPE, client_supports_apps
 from mcpcore.registry.completion import Completion
 from mcpcore.registry.elicitation import ElicitationRefused
 from mcpcore.registry.input_required import (
@@ -24,6 +26,7 @@ from mcpcore.registry.input_required import (
     url_elicitation_request,
 )
 from mcpcore.registry.prompts import assistant_message, user_message
+from mcpcore.registry.skills import Skill, SkillError
 from mcpcore.registry.tasks import TaskContext
 from mcpcore.registry.uri_template import UriTemplate
 from mcpcore.server import LifespanError, Server
@@ -31,6 +34,8 @@ from mcpcore.versions import LATEST_LEGACY, LATEST_MODERN, SUPPORTED_VERSIONS
 
 if TYPE_CHECKING:
     from mcpcore.client import Client, ClientSession, OAuth
+    from mcpcore.client.apps import UiResource, UiResourceError
+    from mcpcore.client.skills import LoadedSkill, SkillEntry, SkillVerificationError
     from mcpcore.proxy import proxy
     from mcpcore.stores.bus import SubscriptionBus
     from mcpcore.stores.events import EventStore
@@ -52,6 +57,11 @@ _LAZY = {
     "Client": "mcpcore.client",
     "ClientSession": "mcpcore.client",
     "OAuth": "mcpcore.client",
+    "LoadedSkill": "mcpcore.client.skills",
+    "UiResource": "mcpcore.client.apps",
+    "UiResourceError": "mcpcore.client.apps",
+    "SkillEntry": "mcpcore.client.skills",
+    "SkillVerificationError": "mcpcore.client.skills",
     # HTTP serving: a stdio server's cold start must not pay for it.
     "AccessToken": "mcpcore.transport.security",
     "AsgiApp": "mcpcore.transport.asgi",
@@ -97,6 +107,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "APP_MIME_TYPE",
     "LATEST_LEGACY",
     "LATEST_MODERN",
     "SUPPORTED_VERSIONS",
@@ -113,6 +124,7 @@ __all__ = [
     "Context",
     "ElicitationRefused",
     "EventStore",
+    "FrontmatterError",
     "HttpOptions",
     "HttpServer",
     "InMemoryBus",
@@ -121,6 +133,7 @@ __all__ = [
     "InMemoryTaskStore",
     "InputRequired",
     "LifespanError",
+    "LoadedSkill",
     "OAuth",
     "ProtocolError",
     "RateLimit",
@@ -134,6 +147,10 @@ __all__ = [
     "ServerLimits",
     "SessionRecord",
     "SessionStore",
+    "Skill",
+    "SkillEntry",
+    "SkillError",
+    "SkillVerificationError",
     "SubscriptionBus",
     "TaskContext",
     "TaskData",
@@ -141,15 +158,19 @@ __all__ = [
     "TaskStore",
     "TokenVerifier",
     "ToolResult",
+    "UiResource",
+    "UiResourceError",
     "UriTemplate",
     "__version__",
     "assistant_message",
     "audio",
+    "client_supports_apps",
     "elicitation_request",
     "embedded_resource",
     "image",
     "log_requests",
     "otel_spans",
+    "parse_frontmatter",
     "proxy",
     "resource_link",
     "roots_request",

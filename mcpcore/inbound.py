@@ -234,6 +234,21 @@ class Tagged(Shape):
             out.fail(f"{where}.{self.tag} must be one of {names}")
 
 
+class Either(Shape):
+    """One of two shapes (e.g. the string ``"dynamic"`` or an array); each compiles to its own checker."""
+
+    def __init__(self, first: Shape, second: Shape, label: str) -> None:
+        self.first = first
+        self.second = second
+        self.label = label
+
+    def emit(self, out: _Emitter, var: str, where: str) -> None:
+        first = out.const(self.first.compile(where))
+        second = out.const(self.second.compile(where))
+        with out.block(f"if {first}({var}) is not None and {second}({var}) is not None:"):
+            out.fail(f"{where} must be {self.label}")
+
+
 def opt(shape: Shape, *, null: bool = True) -> Optional:
     """Mark an :class:`Obj` member optional: absent, or ``null`` too unless ``null=False``."""
     return Optional(shape, null=null)
@@ -244,6 +259,7 @@ STRING: Final = Kind("a string", str)
 NON_EMPTY_STRING: Final = Kind("a string", str, extra="{v}", extra_label="a non-empty string")
 INTEGER: Final = Kind("an integer", int)
 POSITIVE_INTEGER: Final = Kind("an integer", int, extra="{v} >= 1", extra_label="a positive integer")
+NON_NEGATIVE_INTEGER: Final = Kind("an integer", int, extra="{v} >= 0", extra_label="a non-negative integer")
 NUMBER: Final = Kind("a number", int, float)
 BOOLEAN: Final = Kind("a boolean", bool)
 OBJECT: Final = Kind("an object", dict)
@@ -341,6 +357,17 @@ _INPUT_REQUIRED: Final = {
     "requestState": opt(STRING),
 }
 
+#: A Skills extension (SEP-2640) entry: the SKILL.md URI, its frontmatter, its manifest or "dynamic".
+_SKILL: Final = Obj(
+    uri=STRING,
+    frontmatter=Obj(name=STRING, description=STRING),
+    resources=Either(
+        Enum("dynamic"),
+        ListOf(Obj(uri=STRING, digest=STRING, size=NON_NEGATIVE_INTEGER)),
+        'the string "dynamic" or an array of {uri, digest, size}',
+    ),
+)
+
 SERVER: Final = _contract(
     requests={
         "initialize": Obj(protocolVersion=STRING, capabilities=opt(OBJECT), clientInfo=opt(OBJECT)),
@@ -381,6 +408,9 @@ SERVER: Final = _contract(
         "tasks/cancel": _TASK_ID,
         "tasks/list": _PAGED,
         "tasks/update": Obj(taskId=STRING, inputResponses=OBJECT),
+        "skills/list": _PAGED,
+        "skills/get": Obj(uri=STRING),
+        "resources/directory/read": Obj(uri=STRING, cursor=opt(STRING)),
     },
     notifications={
         "notifications/cancelled": _CANCELLED,
@@ -434,6 +464,9 @@ CLIENT: Final = _contract(
         "prompts/get": Obj({"messages": opt(ListOf(OBJECT)), **_INPUT_REQUIRED}),
         "completion/complete": Obj(completion=Obj(values=ListOf(STRING))),
         "tasks/list": Obj(tasks=ListOf(OBJECT), nextCursor=opt(STRING)),
+        "skills/list": Obj(skills=ListOf(_SKILL), nextCursor=opt(STRING)),
+        "skills/get": Obj(skill=_SKILL),
+        "resources/directory/read": Obj(resources=ListOf(Obj(uri=STRING)), nextCursor=opt(STRING)),
     },
     request_base=_REQUEST_BASE,
     notification_base=_NOTIFICATION_BASE,

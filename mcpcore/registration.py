@@ -15,9 +15,19 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from mcpcore.middleware import Middleware, Registered, wrap
+from mcpcore.registry.apps import (
+    APP_MIME_TYPE,
+    UI_EXTENSION,
+    Visibility,
+    html_reader,
+    require_ui_uri,
+    tool_ui_meta,
+    ui_resource_meta,
+)
 from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.prompts import Prompt, PromptRegistry
 from mcpcore.registry.resources import Resource, ResourceRegistry
+from mcpcore.registry.skills import Skill, SkillRegistry, declared_skill
 from mcpcore.registry.tasks import Tasks
 from mcpcore.registry.tools import RunMode, TaskDetach, TaskSupport, Tool, ToolRegistry
 from mcpcore.router import Connection, Method
@@ -42,6 +52,8 @@ class Registration:
     prompts: PromptRegistry
     completions: CompletionRegistry
     tasks: Tasks
+    skills: SkillRegistry
+    capabilities: dict[str, Any]
     methods: dict[str, Method]
     notification_handlers: dict[str, NotificationHandler]
     _registered: dict[str, Method]
@@ -50,6 +62,12 @@ class Registration:
     def declare(self, capability: str, value: dict[str, Any]) -> None:
         """Declare a server capability (``Server`` implements it)."""
         raise NotImplementedError
+
+    def declare_extension(self, name: str, settings: dict[str, Any]) -> None:
+        """Declare an extension under ``capabilities.extensions`` (sticky: the first settings stay)."""
+        extensions = self.capabilities.get("extensions", {})
+        if name not in extensions:
+            self.capabilities = {**self.capabilities, "extensions": {**extensions, name: settings}}
 
     # ------------------------------------------------------------ registration
 
@@ -72,6 +90,8 @@ class Registration:
         timeout: float | None = None,
         task_support: TaskSupport | None = None,
         task_detach: TaskDetach = "start",
+        ui: str | None = None,
+        ui_visibility: list[Visibility] | None = None,
     ) -> Callable[[F], F]: ...
 
     def tool(self, name: Any = None, **options: Any) -> Any:
@@ -85,11 +105,20 @@ class Registration:
         answers a call that runs longer with an ``isError`` result.
         ``task_support`` (``"optional"``/``"required"``) lets calls run as
         tasks; ``task_detach="manual"``: only once the tool awaits ``ctx.detach()``.
+        ``ui="ui://..."`` links an MCP App view (see :meth:`ui_resource`) through
+        ``_meta.ui.resourceUri``; ``ui_visibility`` (``["model", "app"]`` by
+        default) says who may call the tool.
         """
         return _decorator(self.add_tool, "tool", name, options)
 
     def add_tool(self, fn: Callable[..., Any], **options: Any) -> Tool:
         """Register ``fn`` as a tool (the non-decorator form of :meth:`tool`)."""
+        ui, visibility = options.pop("ui", None), options.pop("ui_visibility", None)
+        if ui is not None:
+            options["meta"] = {**(options.get("meta") or {}), "ui": tool_ui_meta(ui, visibility)}
+            self.declare_extension(UI_EXTENSION, {})
+        elif visibility is not None:
+            raise ValueError("ui_visibility needs ui: the tool's ui:// view")
         tool = self.tools.add(fn, **options)
         if tool.task_support is not None:
             self.tasks.enable()
@@ -237,6 +266,111 @@ class Registration:
         self.completions.add(fn, argument=argument, prompt=prompt, resource=resource)
         self.declare("completions", {})
 
+    def ui_resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        csp: dict[str, list[str]] | None = None,
+        permissions: list[str] | None = None,
+        domain: str | None = None,
+        prefers_border: bool | None = None,
+        run: RunMode | None = None,
+    ) -> Callable[[F], F]:
+        """Register the decorated function's HTML as an MCP App view (``io.modelcontextprotocol/ui``).
+
+        ``uri`` starts with ``ui://``; the resource is served as
+        ``text/html;profile=mcp-app``. ``csp`` maps ``connectDomains``,
+        ``resourceDomains``, ``frameDomains``, ``baseUriDomains`` to origins;
+        ``permissions`` lists ``camera``, ``microphone``, ``geolocation``,
+        ``clipboardWrite``; with ``domain`` and ``prefers_border`` they form the
+        resource's ``_meta.ui``, on its listing and on every read. Link a
+        tool to it with ``@server.tool(ui=uri)``.
+        """
+        require_ui_uri(uri, "@server.ui_resource")
+        ui = ui_resource_meta(csp=csp, permissions=permissions, domain=domain, prefers_border=prefers_border)
+
+        def register(fn: F) -> F:
+            _require_callable(fn, "ui_resource")
+            self.add_resource(
+                html_reader(fn, ui),
+                uri,
+                name=name,
+                title=title,
+                description=description,
+                mime_type=APP_MIME_TYPE,
+                meta={"ui": ui} if ui else None,
+                run=run,
+            )
+            self.declare_extension(UI_EXTENSION, {})
+            return fn
+
+        return register
+
+    # ----------------------------------------------------------------- skills
+
+    def skill(
+        self,
+        name: str | None = None,
+        *,
+        description: str | None = None,
+        prefix: str = "",
+        frontmatter: dict[str, Any] | None = None,
+        files: dict[str, str | bytes] | None = None,
+        dynamic: bool = False,
+    ) -> Callable[[F], F]:
+        """Serve the decorated function's text as a skill's SKILL.md body (Skills extension, SEP-2640).
+
+        ``@server.skill(description="...")`` over ``def git_workflow() -> str``
+        serves ``skill://git-workflow/SKILL.md`` (the name is the function's,
+        ``_`` becoming ``-``; ``prefix="acme/billing"`` nests it). The
+        frontmatter is ``name``, ``description`` (default: the docstring) and
+        ``frontmatter``'s further fields; ``files`` maps paths inside the
+        skill to supporting files. A static skill's function is called once,
+        now, because the manifest publishes the digest of its bytes;
+        ``dynamic=True`` calls it on every read and publishes
+        ``"resources": "dynamic"`` instead.
+        """
+        if callable(name) and not isinstance(name, str):
+            raise TypeError('@server.skill needs its options: write @server.skill(description="...")')
+
+        def register(fn: F) -> F:
+            _require_callable(fn, "skill")
+            text = description if description is not None else (fn.__doc__ or "").strip().split("\n\n")[0]
+            skill_name = name if name is not None else getattr(fn, "__name__", "").replace("_", "-")
+            body = "" if dynamic else fn()
+            if type(body) is not str:
+                raise TypeError(f"@server.skill: {skill_name} must return the SKILL.md body as str")
+            self.add_skill(
+                declared_skill(
+                    body,
+                    name=skill_name,
+                    description=" ".join(text.split()),
+                    prefix=prefix,
+                    frontmatter=frontmatter,
+                    files=files,
+                    generate=fn if dynamic else None,
+                )
+            )
+            return fn
+
+        return register
+
+    def add_skill(self, skill: Skill) -> Skill:
+        """Serve a :class:`~mcpcore.registry.skills.Skill` (declares the skills extension on first use)."""
+        return self.skills.add(skill)
+
+    def load_skills(self, directory: Any, *, prefix: str = "") -> list[Skill]:
+        """Serve every skill (a directory holding a ``SKILL.md``) found under ``directory``.
+
+        Each file is read now; its digest and size go into the manifest. A bad
+        frontmatter, a name that does not match its directory, or a skill
+        past the spec's limits (512 files, 16 MiB) raises ``SkillError``.
+        """
+        return self.skills.load(directory, prefix=prefix)
+
     # ------------------------------------------------------------ composition
 
     def mount(self, other: Server, prefix: str) -> Mount:
@@ -331,6 +465,11 @@ class Registration:
         if fn is not None:
             return register(fn)
         return register
+
+    def register_methods(self, table: dict[str, Method]) -> None:
+        """Add built-in methods (an extension's) to the dispatch table, behind the middleware."""
+        self._registered.update(table)
+        self._refresh_methods()
 
     def _refresh_methods(self) -> None:
         """Rebuild the dispatch table in place (connections hold a reference to it)."""

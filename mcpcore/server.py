@@ -28,7 +28,9 @@ from mcpcore.registry.completion import CompletionRegistry
 from mcpcore.registry.input_required import DEFAULT_STATE_TTL, StateSealer
 from mcpcore.registry.prompts import PromptRegistry
 from mcpcore.registry.resources import ResourceRegistry
+from mcpcore.registry.skills import SkillRegistry
 from mcpcore.registry.subscriptions import Subscriptions
+from mcpcore.registry.tasks import EXTENSION as TASKS_EXTENSION
 from mcpcore.registry.tasks import Tasks
 from mcpcore.registry.tools import ToolRegistry
 from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
@@ -184,6 +186,7 @@ class Server(Registration):
         self.prompts = PromptRegistry(page_size=page_size)
         self.prompts.on_change = self._prompts_changed
         self.completions = CompletionRegistry(self.prompts, self.resources)
+        self.skills = SkillRegistry(self, page_size=page_size)
         #: How server events reach listeners, here and on other replicas.
         self.bus: SubscriptionBus = bus if bus is not None else open_bus(store) or InMemoryBus()
         self.subscriptions = Subscriptions(self, self.bus)
@@ -313,7 +316,10 @@ class Server(Registration):
             capabilities = {k: v for k, v in capabilities.items() if k != "completions"}
         if "tasks" in capabilities or "extensions" in capabilities:  # 2025-11-25 only / 2026-07-28 only
             drop = {"extensions"} if version == versions.V2025_11_25 else {"extensions", "tasks"}
+            legacy_extensions = _legacy_extensions(capabilities.get("extensions"))
             capabilities = {k: v for k, v in capabilities.items() if k not in drop}
+            if legacy_extensions:
+                capabilities["extensions"] = legacy_extensions
         return capabilities
 
     def modern_result(self, result: dict[str, Any], *, cacheable: bool = False) -> dict[str, Any]:
@@ -489,6 +495,17 @@ class Server(Registration):
 
         async with self.running():
             await serve_stdio(self)
+
+
+def _legacy_extensions(extensions: Any) -> dict[str, Any]:
+    """The extensions a handshake session is told of: all but tasks (which has its legacy capability).
+
+    The 2025-11-25 and older schemas leave ServerCapabilities open, so an
+    extension such as skills is declared the same way to both eras.
+    """
+    if type(extensions) is not dict:
+        return {}
+    return {key: value for key, value in extensions.items() if key != TASKS_EXTENSION}
 
 
 def _ping(params: dict[str, Any], context: Context) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from mcpcore.client.apps import UI_EXTENSION, UiResource, ui_capability, ui_resource_from
 from mcpcore.client.auth import OAuth
 from mcpcore.client.http import HttpTransport
 from mcpcore.client.memory import MemoryTransport
@@ -35,6 +36,15 @@ from mcpcore.client.session import (
     ProgressCallback,
     RequestHandler,
     ServerInfo,
+)
+from mcpcore.client.skills import (
+    SKILLS_EXTENSION,
+    LoadedSkill,
+    SkillEntry,
+    SkillVerificationError,
+    content_bytes,
+    verify_file,
+    verify_skill_md,
 )
 from mcpcore.client.sse import SseTransport, is_sse_url
 from mcpcore.client.stdio import StderrMode, StdioTransport
@@ -67,7 +77,8 @@ class Client:
     (``elicitation/create``), ``roots``; declaring one declares the matching
     capability. In a 2026-07-28 session the same callables answer the
     ``InputRequiredResult`` rounds of ``tools/call``, ``prompts/get`` and
-    ``resources/read``.
+    ``resources/read``. ``apps=True`` declares MCP Apps (the client renders
+    ``ui://`` views; see :meth:`read_ui_resource`).
     """
 
     def __init__(
@@ -91,6 +102,7 @@ class Client:
         log_level: str | None = None,
         cache: bool = True,
         max_pages: int = 10_000,
+        apps: bool = False,
     ) -> None:
         if mode not in ("auto", "legacy", "modern"):
             raise ValueError(f"unknown mode {mode!r}")
@@ -98,6 +110,8 @@ class Client:
         self.protocol_version_requested = protocol_version
         self.discover_timeout = discover_timeout
         self.max_pages = max_pages
+        #: Declare MCP Apps (``io.modelcontextprotocol/ui``): this host renders ``ui://`` views.
+        self.apps = apps
         all_handlers: dict[str, RequestHandler] = dict(handlers or {})
         if sampling is not None:
             all_handlers["sampling/createMessage"] = sampling
@@ -288,6 +302,9 @@ class Client:
         """Attach a session to a connected transport and run the era detection chosen by ``mode``."""
         self.transport = transport
         session = ClientSession(transport, **self._session_options)
+        if self.apps:
+            extensions = {**session.capabilities.get("extensions", {}), UI_EXTENSION: ui_capability()}
+            session.capabilities = {**session.capabilities, "extensions": extensions}
         transport.attach(session)
         self.session = session
         try:
@@ -445,6 +462,68 @@ class Client:
 
     async def unsubscribe_resource(self, uri: str, *, timeout: Timeout = "default") -> dict[str, Any]:
         return await self.request("resources/unsubscribe", {"uri": uri}, timeout=timeout)
+
+    async def read_ui_resource(self, uri: str, *, timeout: Timeout = "default") -> UiResource:
+        """An MCP App view (``ui://``, ``text/html;profile=mcp-app``): its HTML and ``_meta.ui``.
+
+        Anything else raises :class:`~mcpcore.client.apps.UiResourceError`.
+        """
+        return ui_resource_from(await self.read_resource(uri, timeout=timeout), uri)
+
+    # --------------------------------------------------- skills (SEP-2640)
+
+    def _skills_settings(self) -> dict[str, Any]:
+        """The server's skills extension settings; refuses when it did not declare the extension."""
+        extensions = self.server_capabilities.get("extensions")
+        settings = extensions.get(SKILLS_EXTENSION) if type(extensions) is dict else None
+        if type(settings) is not dict:
+            raise LocalProtocolError(f"the server does not declare the {SKILLS_EXTENSION} extension")
+        return settings
+
+    async def list_skills(self, *, timeout: Timeout = "default") -> list[SkillEntry]:
+        """Every skill entry (``skills/list``, all pages). Reads no skill file: nothing is prefetched."""
+        self._skills_settings()
+        items = await self._walk("skills/list", "skills", None, timeout)
+        return [SkillEntry.from_wire(item) for item in items]
+
+    async def get_skill(self, uri: str, *, timeout: Timeout = "default") -> SkillEntry:
+        """One skill's current entry by its SKILL.md URI (``skills/get``); how a stale entry refreshes."""
+        self._skills_settings()
+        result = await self.request("skills/get", {"uri": uri}, timeout=timeout)
+        return SkillEntry.from_wire(result["skill"])
+
+    async def load_skill(self, skill: SkillEntry | str, *, timeout: Timeout = "default") -> LoadedSkill:
+        """Read the skill's SKILL.md and verify it (size, digest, frontmatter) against the held entry.
+
+        Given a URI, the entry is fetched first with ``skills/get``. A
+        mismatch raises :class:`~mcpcore.client.skills.SkillVerificationError`
+        and nothing of the content is returned.
+        """
+        entry = skill if isinstance(skill, SkillEntry) else await self.get_skill(skill, timeout=timeout)
+        result = await self.read_resource(entry.uri, timeout=timeout)
+        return verify_skill_md(entry, content_bytes(result, entry.uri))
+
+    async def read_skill_file(self, skill: SkillEntry, path: str, *, timeout: Timeout = "default") -> bytes:
+        """One file of a loaded skill, by path relative to its root (or full URI), verified.
+
+        A file the held entry does not list is refused before any read.
+        """
+        uri = skill.resolve(path)
+        if not skill.dynamic and skill.file(uri) is None:
+            raise SkillVerificationError(uri, f"not listed in the held entry of {skill.uri}")
+        data = content_bytes(await self.read_resource(uri, timeout=timeout), uri)
+        verify_file(skill, uri, data)
+        return data
+
+    async def read_directory(self, uri: str, *, timeout: Timeout = "default") -> list[dict[str, Any]]:
+        """The direct children of a directory resource (``resources/directory/read``, all pages).
+
+        Only against a server declaring ``directoryRead``; a child listed here
+        but not in a held entry is still not a file of that skill.
+        """
+        if self._skills_settings().get("directoryRead") is not True:
+            raise LocalProtocolError("the server does not declare directoryRead for the skills extension")
+        return await self._walk("resources/directory/read", "resources", {"uri": uri}, timeout)
 
     # -------------------------------------------------------------- prompts
 

@@ -36,6 +36,7 @@ from mcpcore import (
     image,
     text,
 )
+from mcpcore.examples.conformance_skills import add_skills
 
 #: A 1x1 red PNG.
 PNG_BYTES = base64.b64decode(
@@ -653,6 +654,9 @@ def _complete_id(value: str) -> list[str]:
 )
 def template_data(id: str) -> str:
     return _dump({"id": id, "templateTest": True, "data": f"Data for ID: {id}"})
+
+
+add_skills(server)  # the Skills extension (SEP-2640): conformance_skills.py
 
 
 # ===================================================================== prompts (FIXTURE.md §6)

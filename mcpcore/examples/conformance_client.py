@@ -78,6 +78,24 @@ async def scenario_auth(client: Client) -> None:
         await client.call_tool(name, {})
 
 
+async def scenario_skills_list(client: Client) -> None:
+    """List the skills and stop: a host reads no skill file before it loads the skill (no prefetch)."""
+    await client.list_skills()
+
+
+async def scenario_skills_load(client: Client) -> None:
+    """Load each listed skill, then read its supporting files, every read verified against the entry.
+
+    A tampered SKILL.md (digest, size or frontmatter) raises
+    SkillVerificationError at the load, so no supporting file is read after it.
+    """
+    for entry in await client.list_skills():
+        await client.load_skill(entry)
+        for item in entry.files or ():
+            if item.uri != entry.uri:
+                await client.read_skill_file(entry, item.uri)
+
+
 def oauth_from_context(context: str | None) -> OAuth:
     """The OAuth client for a run: pre-registered when the suite's context carries credentials."""
     fields: dict[str, Any] = json.loads(context) if context else {}
@@ -175,6 +193,10 @@ SCENARIOS: dict[str, Callable[[Client], Awaitable[None]]] = {
         "test_client_elicitation_defaults", "test_elicitation_sep1034_defaults"
     ),
     "sse-retry": call_first("test_reconnection"),
+    "sep-2640-client-no-prefetch": scenario_skills_list,
+    "sep-2640-client-verify-digest": scenario_skills_load,
+    "sep-2640-client-verify-size": scenario_skills_load,
+    "sep-2640-client-verify-frontmatter": scenario_skills_load,
 }
 
 

@@ -10,7 +10,9 @@ Uses node 22 and the suites from ``.node/`` (installed on first use by
   2026-07-28 requirement set, run at that wire, plus the suite's unscored
   extension and added-after-release scenarios): every scenario of
   :data:`REQUIRED_2026` must pass, and so must every other scenario the run
-  reports unless it is in :data:`EXPECTED_FAILURES`.
+  reports unless it is in :data:`EXPECTED_FAILURES`;
+* the Skills extension's client scenarios (:data:`EXTENSION_SCENARIOS`, suite
+  0.2.0-alpha.12), each run alone with ``--scenario``: every one must pass.
 
 A scenario passes when its ``checks.json`` has only SUCCESS and INFO checks
 (a WARNING or SKIPPED fails it, stricter than the suite's exit code), apart
@@ -123,6 +125,15 @@ STRUCTURAL_SKIPS = frozenset(
 )
 
 
+#: Extension client scenarios of 0.2.0-alpha.12 (Skills, SEP-2640), each run alone and judged in full.
+EXTENSION_SCENARIOS = (
+    "sep-2640-client-no-prefetch",
+    "sep-2640-client-verify-digest",
+    "sep-2640-client-verify-size",
+    "sep-2640-client-verify-frontmatter",
+)
+
+
 @dataclass
 class Run:
     """One suite invocation: what it runs, what it requires, and what it found."""
@@ -132,6 +143,8 @@ class Run:
     selector: list[str]
     required: frozenset[str]
     retry_selector: list[str] = field(default_factory=list)
+    #: Scenarios run one by one (``--scenario``) instead of ``selector``.
+    one_by_one: tuple[str, ...] = ()
     results: dict[str, collections.Counter[str]] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
@@ -175,6 +188,13 @@ def passed(counts: collections.Counter[str]) -> bool:
 def execute(run: Run) -> None:
     """Run the suite, then each failed required scenario once more alone (the suite starts all at once)."""
     started = time.monotonic()
+    if run.one_by_one:
+        for scenario in run.one_by_one:
+            results, failures = run_suite(run.version, ["--scenario", scenario])
+            run.results.update(results)
+            run.failures.update(failures)
+        run.seconds = time.monotonic() - started
+        return
     run.results, run.failures = run_suite(run.version, run.selector)
     for name in sorted(n for n in run.results if n not in EXPECTED_FAILURES and not passed(run.results[n])):
         alone, alone_failures = run_suite(run.version, ["--scenario", name, *run.retry_selector])
@@ -267,7 +287,7 @@ def write_doc(runs: list[Run]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("core", "2026"), help="run one of the two suites")
+    parser.add_argument("--only", choices=("core", "2026", "extensions"), help="run one of the suites")
     parser.add_argument("--write-doc", action="store_true", help="rewrite the tables in docs/conformance.md")
     args = parser.parse_args()
     install()
@@ -282,6 +302,16 @@ def main() -> int:
                 ["--requirements", "2026-07-28"],
                 REQUIRED_2026 | UNSCORED_2026,
                 retry_selector=["--spec-version", "2026-07-28", "--force"],
+            )
+        )
+    if args.only in (None, "extensions"):
+        runs.append(
+            Run(
+                "0.2.0-alpha.12 client --scenario sep-2640-* (Skills extension)",
+                "0.2.0-alpha.12",
+                [],
+                frozenset(EXTENSION_SCENARIOS),
+                one_by_one=EXTENSION_SCENARIOS,
             )
         )
     ok = True

@@ -9,6 +9,8 @@ loopback port (the built-in server, or uvicorn with ``--asgi``), runs:
 * 0.2.0-alpha.12 ``--requirements 2026-07-28`` (every check of the scored and
   pending scenarios SUCCESS; the unscored tasks-extension scenarios are reported
   but do not fail the run),
+* 0.2.0-alpha.12 ``--scenario`` for each Skills extension (SEP-2640) scenario
+  (every check SUCCESS),
 
 judges each run from the per-scenario ``checks.json`` files, prints a table and
 exits non-zero if a run falls short.
@@ -37,6 +39,18 @@ RUNS = [
     ("0.1.16 --suite all", "0.1.16", ["--suite", "all"], 44),
     ("0.2.0-alpha.12 default", "0.2.0-alpha.12", [], 73),
     ("0.2.0-alpha.12 --requirements 2026-07-28", "0.2.0-alpha.12", ["--requirements", "2026-07-28"], 152),
+]
+#: Extension scenarios outside every requirement set, run one by one (``--scenario``) and judged
+#: like the rest: every check SUCCESS, and more SUCCESS than the lone ``wire-schema-valid`` an
+#: undeclared extension gets (FIXTURE-2026.md, "A pitfall when counting extension scenarios").
+EXTENSION_SCENARIOS = {
+    "sep-2640-skills-enumeration": 32,
+    "sep-2640-skills-manifest": 6,
+    "sep-2640-skills-directory": 7,
+}
+RUNS += [
+    (f"0.2.0-alpha.12 --scenario {name}", "0.2.0-alpha.12", ["--scenario", name], expected)
+    for name, expected in EXTENSION_SCENARIOS.items()
 ]
 #: Scenarios that only yield WARNING/INFO for everyone (FIXTURE.md §8) or are not scored.
 UNJUDGED_PREFIXES = ("tasks-",)

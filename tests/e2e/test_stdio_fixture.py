@@ -75,6 +75,9 @@ def test_initialize_declares_every_capability(fixture: SchemaCheckedPeer) -> Non
         "prompts": {"listChanged": True},
         "completions": {},
         "tasks": {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}},
+        # Extensions other than tasks (which has the legacy capability above) are declared to
+        # handshake sessions too: the fixture serves skills (conformance_skills.py).
+        "extensions": {"io.modelcontextprotocol/skills": {"directoryRead": True}},
     }
 
 
@@ -243,11 +246,16 @@ def test_legacy_multiple_inputs_are_requested_concurrently(legacy: SchemaChecked
 
 def test_resources(legacy: SchemaCheckedPeer) -> None:
     listed = legacy.result("resources/list")["resources"]
-    assert [r["uri"] for r in listed] == [
+    assert [r["uri"] for r in listed if r["uri"].startswith("test://")] == [
         "test://static-text",
         "test://static-binary",
         "test://watched-resource",
     ]
+    # The rest are the fixture's skill files (conformance_skills.py), each a resource of its own.
+    assert {r["uri"] for r in listed if not r["uri"].startswith("test://")} >= {
+        "skill://pdf-processing/SKILL.md",
+        "skill://pdf-processing/references/FORMS.md",
+    }
     assert legacy.result("resources/templates/list")["resourceTemplates"] == [
         {
             "uriTemplate": "test://template/{id}/data",
