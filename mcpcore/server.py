@@ -35,7 +35,7 @@ from mcpcore.registry.tasks import Tasks
 from mcpcore.registry.tools import ToolRegistry
 from mcpcore.router import DEFAULT_MAX_IN_FLIGHT, Connection, FlowControl, Method, Sink
 from mcpcore.session import META_SERVER_INFO
-from mcpcore.stores import open_bus, open_task_store
+from mcpcore.stores import is_redis_url, open_bus, open_task_store
 from mcpcore.stores.bus import SubscriptionBus
 from mcpcore.stores.memory import InMemoryBus
 from mcpcore.stores.tasks import (
@@ -178,6 +178,9 @@ class Server(Registration):
         self.client_request_timeout = client_request_timeout
         if state_key is None:
             state_key = state_key_from_environment()
+        #: Whether the requestState key was chosen (argument, environment, use_state_key); if not and a
+        #: Redis store is configured, the replicas agree on one through it when serving starts.
+        self.state_key_given = state_key is not None
         self.state_sealer = StateSealer(state_key, ttl=state_ttl)
         self.tools = ToolRegistry(page_size=page_size, validate_output=validate_output)
         self.tools.on_change = self._tools_changed
@@ -379,6 +382,7 @@ class Server(Registration):
             self._lifespan_lock = asyncio.Lock()
         async with self._lifespan_lock:
             if self._lifespan_users == 0:
+                await self._agree_state_key()
                 await self.bus.start()
                 if self._lifespan is not None:
                     stack = contextlib.AsyncExitStack()
@@ -414,6 +418,25 @@ class Server(Registration):
         """
         raw = key.encode() if isinstance(key, str) else key
         self.state_sealer = StateSealer(raw, ttl=self.state_sealer.ttl)
+        self.state_key_given = True
+
+    async def _agree_state_key(self) -> None:
+        """With a Redis store and no key given, take the fleet's shared key from Redis (or keep ours)."""
+        if self.state_key_given or not isinstance(self.store, str) or not is_redis_url(self.store):
+            return
+        from mcpcore.stores.redis import shared_state_key
+
+        try:
+            key = await shared_state_key(self.store)
+        except Exception as exc:  # Redis down at start: serve anyway; stateless calls need no store
+            _log.warning(
+                "could not agree on a requestState key through %s (%s): this replica seals with its own "
+                "key, so a retry that reaches another replica is refused; give --state-key to avoid this",
+                self.store,
+                exc,
+            )
+            return
+        self.state_sealer = StateSealer(key, ttl=self.state_sealer.ttl)
 
     def run(
         self,

@@ -24,12 +24,20 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from mcpcore.stores.events import EventStore
     from mcpcore.stores.sessions import SessionStore
 
-__all__ = ["TaskStore", "open_bus", "open_event_store", "open_session_store", "open_task_store"]
+__all__ = [
+    "TaskStore",
+    "is_redis_url",
+    "open_bus",
+    "open_event_store",
+    "open_session_store",
+    "open_task_store",
+]
 
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
-def _is_redis_url(spec: str) -> bool:
+def is_redis_url(spec: str) -> bool:
+    """Whether the ``store`` option names Redis (``redis://``, ``rediss://``, ``unix://``)."""
     return spec.partition("://")[0].lower() in _REDIS_SCHEMES
 
 
@@ -45,7 +53,7 @@ def open_task_store(spec: str | TaskStore | None, limits: TaskLimits, **options:
 
         return InMemoryTaskStore(limits)
     if isinstance(spec, str):
-        if not _is_redis_url(spec):
+        if not is_redis_url(spec):
             raise ValueError(f"unsupported store URL {spec!r} (expected redis://host:port/db)")
         from mcpcore.stores.redis import RedisTaskStore
 
@@ -59,7 +67,7 @@ def open_session_store(spec: object) -> SessionStore | None:
     A store *object* given as ``store`` is a task store; sessions then stay
     local unless ``HttpOptions(session_store=...)`` names one.
     """
-    if isinstance(spec, str) and _is_redis_url(spec):
+    if isinstance(spec, str) and is_redis_url(spec):
         from mcpcore.stores.redis_sessions import RedisSessionStore
 
         return RedisSessionStore.from_url(spec)
@@ -68,7 +76,7 @@ def open_session_store(spec: object) -> SessionStore | None:
 
 def open_bus(spec: object) -> SubscriptionBus | None:
     """The subscription bus a ``redis://`` store URL implies; None otherwise (the in-memory bus stays)."""
-    if isinstance(spec, str) and _is_redis_url(spec):
+    if isinstance(spec, str) and is_redis_url(spec):
         from mcpcore.stores.redis import RedisBus
 
         return RedisBus(spec)
@@ -81,7 +89,7 @@ def open_event_store(spec: object) -> EventStore | None:
     With replicas, a client whose stream broke reconnects with ``Last-Event-ID``
     wherever the balancer sends it, so a store URL turns resumability on.
     """
-    if isinstance(spec, str) and _is_redis_url(spec):
+    if isinstance(spec, str) and is_redis_url(spec):
         from mcpcore.stores.redis import RedisEventStore
 
         return RedisEventStore(spec)

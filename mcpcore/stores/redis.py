@@ -35,7 +35,7 @@ from mcpcore.stores.tasks import (
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from redis.asyncio import Redis
 
-__all__ = ["RedisBus", "RedisEventStore", "RedisTaskStore", "connect"]
+__all__ = ["STATE_KEY", "RedisBus", "RedisEventStore", "RedisTaskStore", "connect", "shared_state_key"]
 
 _log = logging.getLogger("mcpcore.stores.redis")
 
@@ -49,6 +49,27 @@ def connect(url: str, **options: Any) -> Redis:
             f"a Redis store ({url}) needs the redis extra: pip install 'mcpcore[redis]'"
         ) from exc
     return Redis.from_url(url, **options)
+
+
+#: The one key without a TTL besides the replica counter: replicas that come and go must keep agreeing.
+STATE_KEY: Final = "mcpcore:state-key"
+
+
+async def shared_state_key(url: str, *, timeout: float = 5.0) -> bytes:
+    """The ``requestState`` key every replica on this Redis uses: the first to ask makes it (``SET NX``).
+
+    So replicas given a store and no ``--state-key`` still accept each
+    other's ``requestState`` with no secret to distribute by hand.
+    """
+    client = connect(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        await client.set(STATE_KEY, secrets.token_bytes(32), nx=True)
+        key = await client.get(STATE_KEY)
+    finally:
+        await client.aclose()
+    if not isinstance(key, bytes) or len(key) < 16:
+        raise RuntimeError(f"{STATE_KEY} in Redis is not a key of at least 16 bytes")
+    return key
 
 
 # --- tasks ---------------------------------------------------------------------------------------
