@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from mcpcore import __version__, versions
 from mcpcore.server import Server
@@ -112,6 +113,9 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise SystemExit(f"mcpcore: --state-key: {exc}") from None
     if args.http:
+        http_options: dict[str, Any] = {}
+        if args.allowed_host is not None:
+            http_options["allowed_hosts"] = tuple(args.allowed_host)
         server.run(
             "http",
             loop=args.loop,
@@ -120,6 +124,7 @@ def _run(args: argparse.Namespace) -> int:
             stateless=args.stateless,
             sse=not args.no_sse,
             workers=args.workers,
+            **http_options,
         )
         return 0
     server.run(loop=args.loop)
@@ -211,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-sse",
         action="store_true",
         help="HTTP: do not also serve the 2024-11-05 HTTP+SSE transport (GET /sse, POST /messages/)",
+    )
+    run.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="HTTP: a Host header value clients (or your load balancer) use, e.g. mcp.example.com; "
+        "repeat for several (default: loopback names only, the DNS-rebinding guard)",
     )
     run.add_argument(
         "--state-key",
