@@ -42,6 +42,10 @@ frontend mcp
 
 backend replicas
     balance roundrobin
+    # A replica that died: connections to it are retried on another, and health checks take it out.
+    retries 3
+    option redispatch
+    default-server check inter 500ms fall 1 rise 2
     # Which replica answered, so tests can see the balancing is real.
     http-response set-header X-Replica %[srv_name]
 {servers}
@@ -69,6 +73,8 @@ class Cluster:
     replicas: int = 3
     redis_url: str | None = None
     loop: str = "uvloop"
+    #: ``module:attribute`` served with ``mcpcore run`` instead of the conformance fixture.
+    app: str | None = None
     ports: list[int] = field(default_factory=list)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     balancer: subprocess.Popen[bytes] | None = None
@@ -101,7 +107,10 @@ class Cluster:
         return self
 
     def _start_replica(self, port: int) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "mcpcore.examples.conformance", "--port", str(port)]
+        if self.app is None:
+            command = [sys.executable, "-m", "mcpcore.examples.conformance", "--port", str(port)]
+        else:
+            command = [sys.executable, "-m", "mcpcore", "run", self.app, "--http", "--port", str(port)]
         command += ["--state-key", STATE_KEY]
         if self.redis_url is not None:
             command += ["--redis", self.redis_url]
