@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +133,22 @@ def judge(out: Path) -> tuple[dict[str, collections.Counter[str]], list[str]]:
     return per_scenario, problems
 
 
-def run_suite(label: str, version: str, extra: list[str], expected: int, *, url: str, timeout: float) -> bool:
+@dataclass
+class SuiteRun:
+    """What one suite invocation found: the judged totals, the unscored ones, and the verdict."""
+
+    label: str
+    ok: bool = False
+    judged: int = 0
+    counts: collections.Counter[str] = field(default_factory=collections.Counter)
+    unscored: collections.Counter[str] = field(default_factory=collections.Counter)
+    timed_out: bool = False
+
+
+def run_suite(
+    label: str, version: str, extra: list[str], expected: int, *, url: str, timeout: float
+) -> SuiteRun:
+    result = SuiteRun(label)
     out = Path(tempfile.mkdtemp(prefix="mcpcore-conformance-"))
     command = [str(NODE), str(suite_cli(version)), "server", "--url", url, *extra, "-o", str(out)]
     try:
@@ -146,11 +162,14 @@ def run_suite(label: str, version: str, extra: list[str], expected: int, *, url:
         )
     except subprocess.TimeoutExpired:
         print(f"{label}: timed out after {timeout:.0f} s")
-        return False
+        result.timed_out = True
+        return result
     per_scenario, problems = judge(out)
     judged = {name: counts for name, counts in per_scenario.items() if not name.startswith(UNJUDGED_PREFIXES)}
-    successes = sum(counts["SUCCESS"] for counts in judged.values())
-    failures = sum(counts["FAILURE"] for counts in judged.values())
+    for name, counts in per_scenario.items():
+        (result.counts if name in judged else result.unscored).update(counts)
+    result.judged = len(judged)
+    successes, failures = result.counts["SUCCESS"], result.counts["FAILURE"]
     print(f"\n== {label}: {len(judged)} scenarios judged, {successes} SUCCESS, {failures} FAILURE")
     for name, counts in sorted(per_scenario.items()):
         marks = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
@@ -159,10 +178,46 @@ def run_suite(label: str, version: str, extra: list[str], expected: int, *, url:
     for problem in problems:
         print(f"   PROBLEM {problem}")
     shutil.rmtree(out, ignore_errors=True)
-    ok = not problems and successes >= expected
+    result.ok = not problems and successes >= expected
     if successes < expected:
         print(f"   expected at least {expected} SUCCESS")
-    return ok
+    return result
+
+
+def summary_table(runs: list[SuiteRun]) -> str:
+    """The runs as a Markdown table: every figure in it comes from this run's checks.json files."""
+    lines = [
+        "| Run | Verdict | Scenarios judged | SUCCESS | FAILURE | Other | Unscored (tasks extension) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        other = ", ".join(
+            f"{count} {status}"
+            for status, count in sorted(run.counts.items())
+            if status not in ("SUCCESS", "FAILURE")
+        )
+        unscored = ", ".join(f"{count} {status}" for status, count in sorted(run.unscored.items()))
+        verdict = "timed out" if run.timed_out else ("pass" if run.ok else "FAIL")
+        lines.append(
+            f"| {run.label} | {verdict} | {run.judged} | {run.counts['SUCCESS']} | {run.counts['FAILURE']} "
+            f"| {other or 'none'} | {unscored or '-'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+DOC = ROOT / "docs" / "conformance.md"
+PASS_FAIL = ("SUCCESS", "FAILURE")
+
+
+def write_doc_section(name: str, text: str, path: Path = DOC) -> None:
+    """Replace the text between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->`` in ``path``."""
+    begin, end = f"<!-- {name}:begin (written by the run) -->", f"<!-- {name}:end -->"
+    document = path.read_text()
+    if begin not in document or end not in document:
+        raise SystemExit(f"conformance: {path} has no {name} markers")
+    head, _, rest = document.partition(begin)
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{begin}\n\n{text}\n{end}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--asgi", action="store_true", help="serve the fixture under uvicorn (ASGI app)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per suite run")
     parser.add_argument("--no-install", action="store_true", help="fail instead of installing node/suite")
+    parser.add_argument("--write-doc", action="store_true", help="rewrite the summary in docs/conformance.md")
     args = parser.parse_args(argv)
     if not args.no_install:
         install()
@@ -186,8 +242,12 @@ def main(argv: list[str] | None = None) -> int:
             fixture.wait(timeout=10)
         except subprocess.TimeoutExpired:
             fixture.kill()
-    print("\nconformance:", "PASS" if all(results) else "FAIL")
-    return 0 if all(results) else 1
+    ok = all(result.ok for result in results)
+    if args.write_doc:
+        front = "the ASGI app under uvicorn" if args.asgi else "the built-in server"
+        write_doc_section("server-scores", f"One process ({front}):\n\n" + summary_table(results))
+    print("\nconformance:", "PASS" if ok else "FAIL")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
