@@ -13,7 +13,10 @@ from ``mcpcore bench`` pointed at servers this module starts on loopback:
    benchmarks/servers/task_add.py in memory and with ``--redis`` (a
    ``redis-server`` started here on loopback): a legacy-session ``tools/call``,
    a 2026-07-28 ``tools/call`` that creates a task (the client declares the
-   tasks extension), and a ``tasks/get`` reading a task created beforehand.
+   tasks extension), and a ``tasks/get`` reading a task created beforehand;
+   beside them, each round, the p50 of a bare Redis round trip from an
+   asyncio client (redis-py, as the store uses it): the floor under any call
+   the store serves with one round trip.
 
 Each round runs every server once, the order rotating between rounds; a ratio
 is the median of the per-round ratios (two servers measured back to back see
@@ -57,6 +60,7 @@ CALCULATOR = "mcpcore.examples.calculator:server"
 TASK_SERVER = "benchmarks.servers.task_add:server"
 WORKER_COUNTS = (1, 2)
 MEMORY, REDIS = "in memory", "Redis"
+ROUND_TRIP = "redis-round-trip"
 START_TIMEOUT = 30.0
 
 
@@ -96,9 +100,10 @@ class Config:
     rounds: int = 5
     clients: int = 16  # workers: keep-alive clients, one call outstanding each
     throughput_seconds: float = 1.5
-    latency_requests: int = 400
-    latency_seconds: float = 0.5
+    latency_requests: int = 2000
+    latency_seconds: float = 1.0
     warmup: int = 100
+    round_trips: int = 2000  # bare Redis GETs per round (the floor under any store call)
 
 
 # ------------------------------------------------------------------ servers
@@ -184,6 +189,38 @@ def redis_server() -> Iterator[str]:
         server.stop()
 
 
+def round_trip(url: str, count: int) -> dict[str, Any]:
+    """``count`` sequential ``GET``s of a missing key from redis-py's asyncio client on uvloop.
+
+    The stores make their calls with this client; a store call that needs one
+    round trip cannot cost less. Shaped like a bench result (``p50`` in ms).
+    """
+    from mcpcore.loop import run
+    from mcpcore.stores.redis import connect
+
+    async def main() -> list[float]:
+        client = connect(url)
+        try:
+            await client.get("mcpcore:bench:nothing")
+            times = []
+            for _ in range(count):
+                started = time.perf_counter()
+                await client.get("mcpcore:bench:nothing")
+                times.append(time.perf_counter() - started)
+            return times
+        finally:
+            await client.aclose()
+
+    times = run(main(), loop="uvloop")
+    p50_ms = statistics.median(times) * 1000
+    return {
+        "throughput_rps": 0.0,
+        "cpu_us_per_request": 0.0,
+        "latency_ms": {"p50": p50_ms},
+        "requests": count,
+    }
+
+
 def create_task(url: str) -> str:
     """Create one task on a task_add server (2026-07-28, tasks extension declared); its id."""
     client = HttpBenchClient(url, version=MODERN)
@@ -253,6 +290,7 @@ class Record:
     group: str  # "workers" or a probe key
     server: str  # "1", "2", MEMORY or REDIS
     figures: dict[str, float]
+    body_types: dict[str, int] = field(default_factory=dict)  # how the HTTP answers came
 
 
 def _figures(result: dict[str, Any]) -> dict[str, float]:
@@ -285,7 +323,9 @@ class Section:
             return
         print(f"[scaleout] round {round_ + 1}/{self.config.rounds}: {name}", file=sys.stderr, flush=True)
         try:
-            self.records.append(Record(round_, group, server, _figures(call())))
+            result = call()
+            bodies = {str(kind): int(count) for kind, count in result.get("body_types", {}).items()}
+            self.records.append(Record(round_, group, server, _figures(result), bodies))
         except Exception as exc:
             self.failures[name] = f"{type(exc).__name__}: {exc}"
 
@@ -347,6 +387,9 @@ def measure_stores(section: Section) -> None:
             for server in running.values():
                 stack.callback(server.stop)
         for number in range(config.rounds):
+            section.attempt(
+                "Redis round trip", number, ROUND_TRIP, REDIS, lambda: round_trip(url, config.round_trips)
+            )
             for probe in PROBES:
                 for name in _rotated(list(running), number):
                     server = running[name]
@@ -383,6 +426,16 @@ def _medians(records: Sequence[Record], group: str, server: str) -> dict[str, fl
     return summary
 
 
+def _bodies(records: Sequence[Record], group: str, server: str) -> list[str]:
+    """The media types the answers came as, most frequent first."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.group == group and record.server == server:
+            for kind, count in record.body_types.items():
+                counts[kind] = counts.get(kind, 0) + count
+    return sorted(counts, key=counts.__getitem__, reverse=True)
+
+
 def summarize(section: Section) -> dict[str, Any]:
     """The section as results.json holds it: medians per server, medians of per-round ratios."""
     records = section.records
@@ -399,8 +452,10 @@ def summarize(section: Section) -> dict[str, Any]:
                 "redis": _medians(records, probe.key, REDIS),
                 "p50_ratio": _median(ratios),
                 "ratio_rounds": len(ratios),
+                "answered_as": {name: _bodies(records, probe.key, name) for name in (MEMORY, REDIS)},
             }
         )
+    trips = _medians(records, ROUND_TRIP, REDIS)
     cpu = _ratios(records, "workers", two, one, "cpu_us_per_request")
     rps = _ratios(records, "workers", two, one, "throughput_rps")
     return {
@@ -410,6 +465,7 @@ def summarize(section: Section) -> dict[str, Any]:
         "workers": {name: figures for name, figures in workers.items() if figures is not None},
         "worker_ratios": {"cpu": _median(cpu), "throughput": _median(rps), "rounds": len(cpu)},
         "stores": stores,
+        "redis_round_trip_ms": trips["p50_ms"] if trips else None,
         "commands": section.commands,
         "failures": section.failures,
         "skipped": section.skipped,

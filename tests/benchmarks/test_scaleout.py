@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import scaleout
 from benchmarks.results_md import scaleout_section
-from benchmarks.scaleout import MEMORY, REDIS, Config, Record, Section, summarize
+from benchmarks.scaleout import MEMORY, REDIS, ROUND_TRIP, Config, Record, Section, summarize
 from benchmarks.targets import REDIS_P50_LIMIT, WORKER_CPU_GROWTH, scaleout_targets
 
 
@@ -30,10 +30,11 @@ def _section(*, cpu_two: tuple[float, ...], task_redis: tuple[float, ...]) -> Se
             Record(number, "workers", "1", _figures(10_000, 50.0, 1.0)),
             Record(number, "workers", "2", _figures(12_000, cpu, 0.9)),
         ]
+        section.records.append(Record(number, ROUND_TRIP, REDIS, _figures(0, 0, 0.05)))
         for probe in scaleout.PROBES:
             section.records += [
-                Record(number, probe.key, MEMORY, _figures(0, 0, 0.1)),
-                Record(number, probe.key, REDIS, _figures(0, 0, redis)),
+                Record(number, probe.key, MEMORY, _figures(0, 0, 0.1), {"application/json": 900}),
+                Record(number, probe.key, REDIS, _figures(0, 0, redis), {"text/event-stream": 2, "x/y": 1}),
             ]
     section.commands = {"workers server": "python -m mcpcore run X --workers N", "stores bench": "B"}
     return section
@@ -50,6 +51,9 @@ def test_ratios_are_medians_of_per_round_ratios() -> None:
     assert set(rows) == {probe.key for probe in scaleout.PROBES}
     assert rows["task-call"]["p50_ratio"] == pytest.approx(1.2)  # rounds: 1.2, 5.0, 1.1
     assert rows["task-call"]["redis"]["p50_ms"] == pytest.approx(0.12)
+    answered = rows["task-call"]["answered_as"]
+    assert answered == {MEMORY: ["application/json"], REDIS: ["text/event-stream", "x/y"]}
+    assert data["redis_round_trip_ms"] == pytest.approx(0.05)
 
 
 def test_a_round_missing_one_side_gives_no_ratio() -> None:
@@ -90,7 +94,9 @@ def test_the_markdown_states_the_summary_figures() -> None:
     assert "## Scale-out (issue 11)" in text
     assert "| 2 | 12,000 | 57.5 us | 900.0 us | 2,000 |" in text
     assert "1.15x the CPU per call" in text and "1.20x its throughput" in text
-    assert "| 100.0 us | 250.0 us | 2.50x |" in text
+    assert "| 100.0 us | 250.0 us | 2.50x | in memory: `application/json`; Redis: `text/event-stream`" in text
+    # 1.3x of 100 us leaves 30 us over in-memory: 0.60x a 50 us round trip
+    assert "took p50 50.0 us in this run" in text and "leaves Redis 30.0 us" in text and "0.60x one" in text
     assert "python -m mcpcore run X --workers N" in text
     assert "- tasks-get (Redis): FAILED (RuntimeError: boom)" in text
     assert scaleout_section(None) == []
