@@ -294,6 +294,10 @@ def _store_cell(figures: dict[str, float] | None) -> str:
     return _us(figures["p50_ms"]) if figures else "-"
 
 
+def _cpu_cell(figures: dict[str, float] | None) -> str:
+    return f"{figures['cpu_us_per_request']:.0f} us" if figures else "-"
+
+
 def scaleout_section(data: dict[str, Any] | None) -> list[str]:
     """RESULTS.md's scale-out section (issue 11) from benchmarks/scaleout.py's summary."""
     if data is None:
@@ -349,12 +353,14 @@ def scaleout_section(data: dict[str, Any] | None) -> list[str]:
         data["commands"].get("stores bench", ""),
         "```",
         "",
-        "| call | in memory, p50 | Redis, p50 | Redis / in memory (median of rounds) | answered as |",
-        "| --- | --- | --- | --- | --- |",
+        "| call | in memory, p50 | Redis, p50 | Redis / in memory (median of rounds) |"
+        " server CPU per call, in memory / Redis | answered as |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in data["stores"]:
         ratio = f"{row['p50_ratio']:.2f}x" if row["p50_ratio"] is not None else "-"
         cells = [row["label"], _store_cell(row["memory"]), _store_cell(row["redis"]), ratio]
+        cells.append(f"{_cpu_cell(row['memory'])} / {_cpu_cell(row['redis'])}")
         answered = row.get("answered_as", {})
         kinds = [
             f"{name}: " + ", ".join(f"`{kind}`" for kind in answered[name])
@@ -371,6 +377,13 @@ def scaleout_section(data: dict[str, Any] | None) -> list[str]:
         ]
     trip = data.get("redis_round_trip_ms")
     task = next((row for row in data["stores"] if row["call"] == "task-call"), None)
+    if task and task["memory"] and task["redis"]:
+        memory, redis = task["memory"], task["redis"]
+        lines += [
+            "",
+            f"On the task-creating call Redis added {_us(redis['p50_ms'] - memory['p50_ms'])} to the p50 and"
+            f" {redis['cpu_us_per_request'] - memory['cpu_us_per_request']:.0f} us of server CPU per call.",
+        ]
     if trip is not None and task and task["memory"]:
         allowed = (REDIS_P50_LIMIT - 1) * task["memory"]["p50_ms"]
         lines += [

@@ -33,8 +33,8 @@ def _section(*, cpu_two: tuple[float, ...], task_redis: tuple[float, ...]) -> Se
         section.records.append(Record(number, ROUND_TRIP, REDIS, _figures(0, 0, 0.05)))
         for probe in scaleout.PROBES:
             section.records += [
-                Record(number, probe.key, MEMORY, _figures(0, 0, 0.1), {"application/json": 900}),
-                Record(number, probe.key, REDIS, _figures(0, 0, redis), {"text/event-stream": 2, "x/y": 1}),
+                Record(number, probe.key, MEMORY, _figures(0, 40, 0.1), {"application/json": 900}),
+                Record(number, probe.key, REDIS, _figures(0, 90, redis), {"text/event-stream": 2, "x/y": 1}),
             ]
     section.commands = {"workers server": "python -m mcpcore run X --workers N", "stores bench": "B"}
     return section
@@ -94,7 +94,8 @@ def test_the_markdown_states_the_summary_figures() -> None:
     assert "## Scale-out (issue 11)" in text
     assert "| 2 | 12,000 | 57.5 us | 900.0 us | 2,000 |" in text
     assert "1.15x the CPU per call" in text and "1.20x its throughput" in text
-    assert "| 100.0 us | 250.0 us | 2.50x | in memory: `application/json`; Redis: `text/event-stream`" in text
+    assert "| 100.0 us | 250.0 us | 2.50x | 40 us / 90 us | in memory: `application/json`; Redis: `" in text
+    assert "Redis added 150.0 us to the p50 and 50 us of server CPU per call" in text
     # 1.3x of 100 us leaves 30 us over in-memory: 0.60x a 50 us round trip
     assert "took p50 50.0 us in this run" in text and "leaves Redis 30.0 us" in text and "0.60x one" in text
     assert "python -m mcpcore run X --workers N" in text
