@@ -40,7 +40,7 @@ lint: $(DEV)
 typecheck: $(DEV)
 	$(VENV)/bin/mypy --strict mcpcore
 
-bench: $(BENCH)
+bench: $(BENCH) servers
 	$(PY) -m benchmarks.runner --write --readme README.md
 
 # The official MCP conformance suite against the fixture over HTTP (installs node 22 + suite into .node/).

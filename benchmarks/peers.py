@@ -220,6 +220,8 @@ def environment() -> dict[str, str]:
         "mcp (official Python SDK)": _distribution("mcp"),
         "fastmcp": _distribution("fastmcp"),
         "uvicorn (serves the Python peers' HTTP)": _distribution("uvicorn"),
+        "redis (client of the Redis store)": _distribution("redis"),
+        "hiredis (redis-py's C reply parser)": _distribution("hiredis"),
         "node": _node_version(),
         f"{TS_PACKAGE} (official TypeScript SDK)": _ts_version(),
     }

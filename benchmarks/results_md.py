@@ -8,7 +8,7 @@ file can never say something its own tables contradict.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.macro import CompareRun
 from benchmarks.micro import format_micro
@@ -22,7 +22,8 @@ from benchmarks.peers import (
     SDK_LOWLEVEL,
     TS_SDK,
 )
-from benchmarks.targets import format_targets
+from benchmarks.scaleout import MODERN
+from benchmarks.targets import REDIS_P50_LIMIT, format_targets
 from mcpcore.bench import format_table
 
 if TYPE_CHECKING:
@@ -180,6 +181,7 @@ def report(suite: Suite) -> str:
             f" {held.kib_per_client:.1f} |",
             "",
         ]
+    parts += scaleout_section(suite.scaleout)
     if suite.profiles:
         parts += [
             "## Where mcpcore's time goes",
@@ -286,3 +288,110 @@ def soak_section(text: str) -> str:
     if start < 0 or end < start:
         return ""
     return "\n" + text[start : end + len(END)] + "\n"
+
+
+def _store_cell(figures: dict[str, float] | None) -> str:
+    return _us(figures["p50_ms"]) if figures else "-"
+
+
+def _cpu_cell(figures: dict[str, float] | None) -> str:
+    return f"{figures['cpu_us_per_request']:.0f} us" if figures else "-"
+
+
+def scaleout_section(data: dict[str, Any] | None) -> list[str]:
+    """RESULTS.md's scale-out section (issue 11) from benchmarks/scaleout.py's summary."""
+    if data is None:
+        return []
+    cfg = data["config"]
+    rounds = cfg["rounds"]
+    lines = [
+        "## Scale-out (issue 11)",
+        "",
+        f"`benchmarks/scaleout.py`, {rounds} interleaved rounds (the order of the servers rotates); a ratio"
+        " is the median of the per-round ratios. Nothing is pinned: on this machine's"
+        f" {data['cpus']} CPUs the servers and the load generator (`mcpcore bench`, one process) share the"
+        f" CPUs. The section took {data['seconds']:.0f} s.",
+        "",
+        "### Pre-forked workers",
+        "",
+        f"Stateless ({MODERN}) `add` calls on the calculator from {cfg['clients']} keep-alive clients,"
+        f" one call outstanding each, for {cfg['throughput_seconds']} s per round after {cfg['warmup']}"
+        " warm-up calls. The bench is given the supervisor's pid; its CPU includes its workers'.",
+        "",
+        "```",
+        data["commands"].get("workers server", ""),
+        data["commands"].get("workers bench", ""),
+        "```",
+        "",
+        "| workers | req/s | server CPU per call | p50 | calls (all rounds) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, figures in data["workers"].items():
+        lines.append(
+            f"| {name} | {figures['throughput_rps']:,.0f} | {figures['cpu_us_per_request']:.1f} us |"
+            f" {_us(figures['p50_ms'])} | {figures['requests']:,.0f} |"
+        )
+    ratios = data["worker_ratios"]
+    if ratios.get("cpu") is not None and ratios.get("throughput") is not None:
+        lines += [
+            "",
+            f"With 2 workers the server spent {ratios['cpu']:.2f}x the CPU per call of 1 worker and served"
+            f" {ratios['throughput']:.2f}x its throughput (medians over {ratios['rounds']} rounds).",
+        ]
+    lines += [
+        "",
+        "### Redis store against in-memory",
+        "",
+        '`benchmarks/servers/task_add.py` (an `add` tool with `task_support="optional"`) served in memory'
+        " and with `--redis` on a `redis-server` the bench starts on loopback. One client, sequential"
+        f" calls: up to {cfg['latency_requests']:,} calls or {cfg['latency_seconds']} s per round after"
+        f" {cfg['warmup']} warm-up calls. The task-creating call declares the tasks extension; `tasks/get`"
+        " reads one task created before the rounds.",
+        "",
+        "```",
+        data["commands"].get("stores server", ""),
+        data["commands"].get("stores bench", ""),
+        "```",
+        "",
+        "| call | in memory, p50 | Redis, p50 | Redis / in memory (median of rounds) |"
+        " server CPU per call, in memory / Redis | answered as |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in data["stores"]:
+        ratio = f"{row['p50_ratio']:.2f}x" if row["p50_ratio"] is not None else "-"
+        cells = [row["label"], _store_cell(row["memory"]), _store_cell(row["redis"]), ratio]
+        cells.append(f"{_cpu_cell(row['memory'])} / {_cpu_cell(row['redis'])}")
+        answered = row.get("answered_as", {})
+        kinds = [
+            f"{name}: " + ", ".join(f"`{kind}`" for kind in answered[name])
+            for name in answered
+            if answered[name]
+        ]
+        lines.append("| " + " | ".join([*cells, "; ".join(kinds) or "-"]) + " |")
+    legacy = next((row for row in data["stores"] if row["call"] == "legacy-call"), None)
+    if legacy and legacy["p50_ratio"] is not None:
+        lines += [
+            "",
+            f"The legacy-session call has no target: with Redis its p50 is {legacy['p50_ratio']:.2f}x the"
+            " in-memory one.",
+        ]
+    trip = data.get("redis_round_trip_ms")
+    task = next((row for row in data["stores"] if row["call"] == "task-call"), None)
+    if task and task["memory"] and task["redis"]:
+        memory, redis = task["memory"], task["redis"]
+        lines += [
+            "",
+            f"On the task-creating call Redis added {_us(redis['p50_ms'] - memory['p50_ms'])} to the p50 and"
+            f" {redis['cpu_us_per_request'] - memory['cpu_us_per_request']:.0f} us of server CPU per call.",
+        ]
+    if trip is not None and task and task["memory"]:
+        allowed = (REDIS_P50_LIMIT - 1) * task["memory"]["p50_ms"]
+        lines += [
+            "",
+            f"A bare Redis round trip (redis-py's asyncio client, `GET`, from the bench process) took p50"
+            f" {_us(trip)} in this run. A {REDIS_P50_LIMIT}x target on the task-creating call leaves Redis"
+            f" {_us(allowed)} over the in-memory p50, {allowed / trip:.2f}x one round trip.",
+        ]
+    lines += [f"- {name}: skipped ({why})" for name, why in data["skipped"].items()]
+    lines += [f"- {name}: FAILED ({why})" for name, why in data["failures"].items()]
+    return [*lines, ""]

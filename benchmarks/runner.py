@@ -7,7 +7,9 @@
    the floor): the suite uses the bench exactly as anyone can;
 3. 1,000 concurrent keep-alive HTTP clients held on mcpcore, and a profile
    of where mcpcore's time goes;
-4. the issues' targets (benchmarks/targets.py), each a ratio measured in
+4. scale-out (benchmarks/scaleout.py): 1 and 2 pre-forked workers, and the
+   Redis store against the in-memory one (``--only-scaleout`` runs only this);
+5. the issues' targets (benchmarks/targets.py), each a ratio measured in
    this run, PASS or MISS.
 
 Every sentence with a figure in RESULTS.md is computed from this run's
@@ -29,12 +31,12 @@ from typing import Any
 
 import orjson
 
-from benchmarks import plot, profile, results_md
+from benchmarks import plot, profile, results_md, scaleout
 from benchmarks.bench_http import hold
 from benchmarks.macro import CompareRun, compare
 from benchmarks.micro import format_micro
 from benchmarks.peers import FLOOR, MCPCORE, ROOT, ServerSpec, environment, servers
-from benchmarks.targets import format_targets, targets
+from benchmarks.targets import format_targets, scaleout_targets, targets
 from mcpcore.bench import HoldResult, PhaseResult, format_table
 
 HERE = Path(__file__).resolve().parent
@@ -58,10 +60,12 @@ class Suite:
     hold: HoldResult | None = None
     hold_failure: str | None = None
     profiles: dict[str, str] = field(default_factory=dict)  # transport -> Markdown table
+    scaleout: dict[str, Any] | None = None  # benchmarks/scaleout.py's summary
     seconds: float = 0.0
 
     def targets(self) -> list[Any]:
-        return targets(self.stdio, self.http, self.hold, self.hold_failure, self.micro)
+        found = targets(self.stdio, self.http, self.hold, self.hold_failure, self.micro)
+        return found + scaleout_targets(self.scaleout)
 
 
 def run_micro(repeat: int, number: int | None) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -91,7 +95,9 @@ def _select(specs: list[ServerSpec], only: str | None) -> list[ServerSpec]:
 
 def run_suite(args: argparse.Namespace) -> Suite:
     started = time.perf_counter()
-    specs = _select(servers(install_node=not args.no_npm), args.only)
+    if args.only_scaleout:
+        args.no_micro = args.no_stdio = args.no_http = args.no_profile = True
+    specs = _select(servers(install_node=not (args.no_npm or args.only_scaleout)), args.only)
     suite = Suite(
         env=environment(),
         config={
@@ -134,6 +140,8 @@ def run_suite(args: argparse.Namespace) -> Suite:
                 suite.profiles[transport] = f"{calls:,} calls of `add` driven.\n\n{table}"
             except Exception as exc:
                 suite.profiles[transport] = f"_profiling failed: {type(exc).__name__}: {exc}_"
+    if not args.no_scaleout:
+        suite.scaleout = scaleout.measure(scaleout.Config(rounds=args.scaleout_rounds))
     suite.seconds = time.perf_counter() - started
     return suite
 
@@ -181,6 +189,8 @@ def terminal_summary(suite: Suite) -> str:
     for label, run in (("stdio", suite.stdio), ("HTTP", suite.http)):
         if run is not None and run.results:
             blocks.append(f"{label}\n" + format_table(run.results, markdown=True))
+    if suite.scaleout is not None:
+        blocks.append("\n".join(results_md.scaleout_section(suite.scaleout)))
     blocks.append("Targets\n" + format_targets(suite.targets()))
     notes = results_md.notes(suite.stdio) + results_md.notes(suite.http)
     if notes:
@@ -210,6 +220,7 @@ def to_json(suite: Suite) -> dict[str, Any]:
         "http": compared(suite.http),
         "hold": None if held is None else {**held.__dict__, "kib_per_client": held.kib_per_client},
         "profiles": suite.profiles,
+        "scaleout": suite.scaleout,
         "targets": [t.__dict__ for t in suite.targets()],
     }
 
@@ -234,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-npm", action="store_true", help="never run npm (skip the TS SDK if absent)")
     parser.add_argument("--no-profile", action="store_true", help="skip profiling mcpcore")
     parser.add_argument("--profile-requests", type=int, default=10_000, help="calls per profiled phase")
+    parser.add_argument("--no-scaleout", action="store_true", help="skip the scale-out section")
+    parser.add_argument(
+        "--only-scaleout", action="store_true", help="run only the scale-out section (workers, Redis)"
+    )
+    parser.add_argument(
+        "--scaleout-rounds", type=int, default=scaleout.Config.rounds, help="scale-out: interleaved rounds"
+    )
     parser.add_argument(
         "--no-pin",
         action="store_true",
@@ -253,7 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.only_scaleout and (args.write or args.readme):
+        parser.error("--only-scaleout with --write would replace RESULTS.md with one section")
+    if args.only_scaleout and args.no_scaleout:
+        parser.error("--only-scaleout and --no-scaleout contradict each other")
     if args.write:
         args.out.mkdir(parents=True, exist_ok=True)
     suite = run_suite(args)
@@ -277,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nwrote {written}", file=sys.stderr)
     essential = {FLOOR, MCPCORE}
     failed = set(suite.stdio.failures if suite.stdio else {}) | set(suite.http.failures if suite.http else {})
-    return 1 if essential & failed or suite.micro_failures else 0
+    scaleout_failed = bool(suite.scaleout and suite.scaleout["failures"])
+    return 1 if essential & failed or suite.micro_failures or scaleout_failed else 0
 
 
 if __name__ == "__main__":

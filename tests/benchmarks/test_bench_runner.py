@@ -34,7 +34,8 @@ def test_runner_drives_mcpcore_bench_compare_and_writes_results(tmp_path: Path) 
             sys.executable, "-m", "benchmarks.runner", "--only", f"floor,{MCPCORE.lower()}",
             "--rounds", "1", "--requests", "20", "--seconds", "0.2", "--warmup", "3",
             "--number", "20", "--repeat", "1", "--hold", "8", "--no-npm", "--profile-requests", "50",
-            "--write", "--out", str(tmp_path), "--json", str(tmp_path / "out.json"), "--readme", str(readme),
+            "--no-scaleout", "--write", "--out", str(tmp_path), "--json", str(tmp_path / "out.json"),
+            "--readme", str(readme),
         ],
         cwd=ROOT,
         env=ENV,
@@ -56,7 +57,9 @@ def test_runner_drives_mcpcore_bench_compare_and_writes_results(tmp_path: Path) 
     assert set(data["profiles"]) == {"stdio", "HTTP"}
     assert all("| function |" in table for table in data["profiles"].values())
     statuses = [target["status"] for target in data["targets"]]
-    assert len(statuses) == 10 and set(statuses) <= {"PASS", "MISS", "n/a"}
+    assert len(statuses) == 13 and set(statuses) <= {"PASS", "MISS", "n/a"}
+    assert statuses[-3:] == ["n/a"] * 3  # the scale-out section was skipped
+    assert data["scaleout"] is None
     results = (tmp_path / "RESULTS.md").read_text()
     assert "## Targets" in results and "results.svg" in results and "report.html" in results
     assert "measured targets pass" in results
