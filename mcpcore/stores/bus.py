@@ -36,10 +36,13 @@ connection per process).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-__all__ = ["BusHandler", "SubscriptionBus"]
+__all__ = ["BusHandler", "HandlerTable", "SubscriptionBus"]
+
+_log = logging.getLogger("mcpcore.stores")
 
 #: Called with (topic, payload) for each message.
 BusHandler = Callable[[str, bytes], None]
@@ -63,3 +66,34 @@ class SubscriptionBus(Protocol):
     async def close(self) -> None:
         """Stop receiving and disconnect."""
         ...
+
+
+class HandlerTable:
+    """Who listens to which topic, in this process: the local half every bus implementation shares."""
+
+    __slots__ = ("_handlers",)
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[BusHandler]] = {}
+
+    def subscribe(self, topics: Iterable[str], handler: BusHandler) -> Callable[[], None]:
+        """Add ``handler`` for ``topics``; returns the function that removes it again."""
+        wanted = tuple(topics)
+        for topic in wanted:
+            self._handlers.setdefault(topic, []).append(handler)
+
+        def unsubscribe() -> None:
+            for topic in wanted:
+                handlers = self._handlers.get(topic)
+                if handlers is not None and handler in handlers:
+                    handlers.remove(handler)
+
+        return unsubscribe
+
+    def deliver(self, topic: str, payload: bytes) -> None:
+        """Call every handler of ``topic``; one that raises is logged and the others still run."""
+        for handler in tuple(self._handlers.get(topic, ())):
+            try:
+                handler(topic, payload)
+            except Exception:  # one broken listener must not silence the others
+                _log.exception("subscription bus handler failed on %s", topic)

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from mcpcore.stores.bus import BusHandler
+from mcpcore.stores.bus import BusHandler, HandlerTable
 from mcpcore.stores.events import stream_of
 from mcpcore.stores.tasks import TERMINAL, TRANSITIONS, TaskData, TaskLimits, too_many_tasks, wire_key
 
@@ -232,27 +232,13 @@ class InMemoryBus:
     """
 
     def __init__(self) -> None:
-        self._handlers: dict[str, list[BusHandler]] = {}
+        self._handlers = HandlerTable()
 
     def publish(self, topic: str, payload: bytes) -> None:
-        for handler in tuple(self._handlers.get(topic, ())):
-            try:
-                handler(topic, payload)
-            except Exception:  # one broken listener must not silence the others
-                _log.exception("subscription bus handler failed on %s", topic)
+        self._handlers.deliver(topic, payload)
 
     def subscribe(self, topics: Iterable[str], handler: BusHandler) -> Callable[[], None]:
-        wanted = tuple(topics)
-        for topic in wanted:
-            self._handlers.setdefault(topic, []).append(handler)
-
-        def unsubscribe() -> None:
-            for topic in wanted:
-                handlers = self._handlers.get(topic)
-                if handlers is not None and handler in handlers:
-                    handlers.remove(handler)
-
-        return unsubscribe
+        return self._handlers.subscribe(topics, handler)
 
     async def start(self) -> None:
         return None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, RpcError
-from mcpcore.stores.bus import BusHandler
+from mcpcore.stores.bus import BusHandler, HandlerTable
 from mcpcore.stores.events import stream_of
 from mcpcore.stores.tasks import (
     DEFAULT_MAX_TTL_MS,
@@ -603,7 +603,7 @@ class RedisBus:
         self.channel_prefix = f"{prefix}bus:"
         self.max_queued = max_queued
         self.max_backoff = max_backoff
-        self._handlers: dict[str, list[BusHandler]] = {}
+        self._handlers = HandlerTable()
         self._outgoing: deque[tuple[str, bytes]] = deque()
         self._wakeup: asyncio.Event | None = None
         self._subscribed: asyncio.Event | None = None
@@ -628,17 +628,7 @@ class RedisBus:
             self._wakeup.set()
 
     def subscribe(self, topics: Iterable[str], handler: BusHandler) -> Callable[[], None]:
-        wanted = tuple(topics)
-        for topic in wanted:
-            self._handlers.setdefault(topic, []).append(handler)
-
-        def unsubscribe() -> None:
-            for topic in wanted:
-                handlers = self._handlers.get(topic)
-                if handlers is not None and handler in handlers:
-                    handlers.remove(handler)
-
-        return unsubscribe
+        return self._handlers.subscribe(topics, handler)
 
     async def start(self, timeout: float = 5.0) -> None:
         """Start the reader and the writer; wait (at most ``timeout`` s) until the subscription holds."""
@@ -666,11 +656,7 @@ class RedisBus:
 
     def _deliver(self, channel: bytes, payload: bytes) -> None:
         topic = channel.decode(errors="replace")[len(self.channel_prefix) :]
-        for handler in tuple(self._handlers.get(topic, ())):
-            try:
-                handler(topic, payload)
-            except Exception:  # one broken listener must not silence the others
-                _log.exception("subscription bus handler failed on %s", topic)
+        self._handlers.deliver(topic, payload)
 
     async def _read(self) -> None:
         delay = 0.05

@@ -334,16 +334,23 @@ class StreamableHTTP:
                 self.options, store, last_event_id, exchange, session_id=session_id, principal=principal
             )
 
-    async def _get_shared(self, request: Request, exchange: Exchange, principal: str | None) -> None:
+    async def _find_shared(
+        self, shared: SharedSessions, request: Request, exchange: Exchange, principal: str | None
+    ) -> LegacyHttpSession | None:
+        """The session a bodyless request names, loaded from the shared store (None: answered already)."""
         session_id = self._bodyless_session_id(request, exchange)
         if session_id is None:
-            return
-        assert self.shared is not None
-        session = await self.shared.find(session_id, principal, exchange)
+            return None
+        return await shared.find(session_id, principal, exchange)
+
+    async def _get_shared(self, request: Request, exchange: Exchange, principal: str | None) -> None:
+        shared = self.shared
+        assert shared is not None
+        session = await self._find_shared(shared, request, exchange, principal)
         if session is None:
             return
         if accepts(request.headers, "text/event-stream"):
-            await self.shared.claim_stream(session)
+            await shared.claim_stream(session)
         if not exchange.closed:
             self._serve_get(request, exchange, session)
 
@@ -368,15 +375,13 @@ class StreamableHTTP:
         exchange.respond(200, [], b"")
 
     async def _delete_shared(self, request: Request, exchange: Exchange, principal: str | None) -> None:
-        session_id = self._bodyless_session_id(request, exchange)
-        if session_id is None:
-            return
-        assert self.shared is not None
-        session = await self.shared.find(session_id, principal, exchange)
+        shared = self.shared
+        assert shared is not None
+        session = await self._find_shared(shared, request, exchange, principal)
         if session is None:
             return
         try:
-            await self.shared.delete(session)
+            await shared.delete(session)
         except Exception:
             _log.warning("session store unavailable: DELETE of a session failed", exc_info=True)
             if not exchange.closed:
