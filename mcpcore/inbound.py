@@ -401,6 +401,7 @@ SERVER: Final = _contract(
                 promptsListChanged=opt(BOOLEAN),
                 resourcesListChanged=opt(BOOLEAN),
                 resourceSubscriptions=opt(ListOf(STRING)),
+                taskIds=opt(ListOf(STRING)),
             )
         ),
         "tasks/get": _TASK_ID,

@@ -585,9 +585,14 @@ class Client:
         prompts: bool = False,
         resources: bool = False,
         resource_uris: Sequence[str] = (),
+        task_ids: Sequence[str] = (),
         timeout: float | None = 30.0,
     ) -> Subscription:
-        """2026-07-28 ``subscriptions/listen``: iterate the result for notifications, close it to stop."""
+        """2026-07-28 ``subscriptions/listen``: iterate the result for notifications, close it to stop.
+
+        ``task_ids`` asks for ``notifications/tasks`` of those tasks (the tasks extension, which the
+        client's capabilities must declare); ``Subscription.honoured["taskIds"]`` are those agreed.
+        """
         wanted: dict[str, Any] = {}
         if tools:
             wanted["toolsListChanged"] = True
@@ -597,6 +602,8 @@ class Client:
             wanted["resourcesListChanged"] = True
         if resource_uris:
             wanted["resourceSubscriptions"] = list(resource_uris)
+        if task_ids:
+            wanted["taskIds"] = list(task_ids)
         return await self._s.listen(wanted, timeout=timeout)
 
 
