@@ -43,6 +43,7 @@ import orjson
 
 from mcpcore import jsonrpc, versions
 from mcpcore.client.subscription import DEFAULT_MAX_BUFFERED, Subscription
+from mcpcore.client.tasks import ClientTasks
 from mcpcore.correlator import Correlator, Outgoing
 from mcpcore.errors import (
     INTERNAL_ERROR,
@@ -64,6 +65,7 @@ from mcpcore.session import (
     META_PROTOCOL_VERSION,
     META_SERVER_INFO,
 )
+from mcpcore.stores.tasks import TaskLimits
 from mcpcore.wire.lines import FrameTooLarge
 
 __all__ = [
@@ -120,6 +122,10 @@ _CLIENT_FEATURES: Final = {
     "sampling/createMessage": "sampling",
     "elicitation/create": "elicitation",
     "roots/list": "roots",
+    "tasks/get": "tasks",
+    "tasks/result": "tasks",
+    "tasks/list": "tasks",
+    "tasks/cancel": "tasks",
 }
 
 
@@ -170,12 +176,18 @@ class ClientSession:
         log_level: str | None = None,
         cache: bool = True,
         max_input_rounds: int = 8,
+        tasks: bool | TaskLimits = False,
     ) -> None:
         if max_input_rounds < 0:
             raise ValueError("max_input_rounds must be >= 0")
         self._sink = sink
         self.client_info = client_info or {"name": "mcpcore-client", "version": "0"}
         self.handlers: dict[str, RequestHandler] = {"ping": _pong, **(handlers or {})}
+        #: Client-hosted tasks (2025-11-25): the server may run sampling/elicitation here as tasks.
+        self.tasks: ClientTasks | None = None
+        if tasks is not False:
+            self.tasks = ClientTasks(tasks if isinstance(tasks, TaskLimits) else None)
+            self.handlers.update(self.tasks.handlers())
         self.capabilities = capabilities if capabilities is not None else self._derive_capabilities()
         self.on_log = on_log
         self.on_notification = on_notification
@@ -203,6 +215,8 @@ class ClientSession:
             capabilities["elicitation"] = {}
         if "roots/list" in self.handlers:
             capabilities["roots"] = {"listChanged": True}
+        if self.tasks is not None:
+            capabilities["tasks"] = self.tasks.capability(set(self.handlers))
         return capabilities
 
     # ------------------------------------------------------------------ state
@@ -360,6 +374,9 @@ class ClientSession:
             error = RpcError(INVALID_PARAMS, f"Invalid params: {problem}")
             self.write(jsonrpc.encode_error(request_id, error))
             return
+        if self.tasks is not None and "task" in params:
+            version = self.server.protocol_version if self.server is not None else None
+            handler = self.tasks.augmented(handler, method, version, self.capabilities)
         task = asyncio.ensure_future(self._serve(request_id, method, handler, params))
         self._in_flight[request_id] = task
         task.add_done_callback(lambda _t: self._in_flight.pop(request_id, None))
@@ -402,7 +419,7 @@ class ClientSession:
         """The 2026-07-28 per-request ``_meta`` envelope for this client."""
         meta: dict[str, Any] = {
             META_PROTOCOL_VERSION: version or self.protocol_version or versions.LATEST_MODERN,
-            META_CLIENT_CAPABILITIES: self.capabilities,
+            META_CLIENT_CAPABILITIES: _modern_capabilities(self.capabilities),
             META_CLIENT_INFO: self.client_info,
         }
         if self.log_level is not None:
@@ -725,12 +742,21 @@ class ClientSession:
         self._outgoing.close(lambda entry: f"{entry.method}: {reason} before the server answered")
         for task in list(self._in_flight.values()):
             task.cancel()
+        if self.tasks is not None:
+            self.tasks.close()
         for subscription in self._subscriptions.values():
             subscription.end()
 
 
 def _pong(params: dict[str, Any]) -> dict[str, Any]:
     return {}
+
+
+def _modern_capabilities(capabilities: dict[str, Any]) -> dict[str, Any]:
+    """2026-07-28 capabilities: no legacy ``tasks`` (the tasks extension replaces it)."""
+    if "tasks" not in capabilities:
+        return capabilities
+    return {key: value for key, value in capabilities.items() if key != "tasks"}
 
 
 async def _invoke(handler: RequestHandler, params: Any) -> Any:
