@@ -224,3 +224,45 @@ def test_status_crosses_replicas_to_the_owner_only(loop_name: str, redis_url: st
                 await http_b.close()
 
     run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
+
+
+def test_a_legacy_status_change_on_one_replica_reaches_the_session_on_another(
+    loop_name: str, redis_url: str
+) -> None:
+    """2025-11-25 across replicas: the same mechanism (the bus, by the connection's address).
+
+    A session both replicas name alike (``Tasks.connection_key``) creates a task
+    through replica A and cancels it through replica B; the status change made
+    on B reaches the session's connection on A as ``notifications/tasks/status``.
+    """
+
+    async def main() -> None:
+        release = asyncio.Event()
+        a, b = _server("a", release, redis_url), _server("b", release, redis_url)
+        for replica in (a, b):
+            replica.tasks.connection_key = lambda connection: "session-c41f9e"
+        heard: list[dict[str, Any]] = []
+        cancelled = asyncio.Event()
+
+        def on_a(method: str, params: dict[str, Any]) -> None:
+            if method == "notifications/tasks/status":
+                heard.append(params)
+                if params["status"] == "cancelled":
+                    cancelled.set()
+
+        async with (
+            Client(a, mode="legacy", on_notification=on_a) as via_a,
+            Client(b, mode="legacy") as via_b,
+        ):
+            assert via_a.session is not None and via_b.session is not None
+            created = await via_a.session.send_request(
+                "tools/call", {"name": "hold", "arguments": {}, "task": {}}
+            )
+            task_id = created["task"]["taskId"]
+            answer = await via_b.session.send_request("tasks/cancel", {"taskId": task_id})
+            assert answer["status"] == "cancelled"
+            await asyncio.wait_for(cancelled.wait(), DEADLINE)
+            assert heard[-1]["taskId"] == task_id
+            release.set()
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
