@@ -43,7 +43,7 @@ import orjson
 
 from mcpcore import jsonrpc, versions
 from mcpcore.client.subscription import DEFAULT_MAX_BUFFERED, Subscription
-from mcpcore.client.tasks import ClientTasks
+from mcpcore.client.tasks import ClientTasks, follow
 from mcpcore.correlator import Correlator, Outgoing
 from mcpcore.errors import (
     INTERNAL_ERROR,
@@ -58,6 +58,7 @@ from mcpcore.errors import (
     RpcError,
 )
 from mcpcore.inbound import CLIENT, META_SUBSCRIPTION_ID
+from mcpcore.registry.tasks import EXTENSION as TASKS_EXTENSION
 from mcpcore.session import (
     META_CLIENT_CAPABILITIES,
     META_CLIENT_INFO,
@@ -535,6 +536,8 @@ class ClientSession:
                 if key is not None and retry_params is params:
                     self._store(key, result)
                 return result
+            if kind == "task" and method == "tools/call" and self._declares_tasks():
+                return await self._follow(result, timeout, version)
             if kind != "input_required" or method not in _MRTR_METHODS:
                 raise RemoteProtocolError(
                     RpcError(INTERNAL_ERROR, f"{method}: unexpected resultType {kind!r} from the server")
@@ -544,9 +547,44 @@ class ClientSession:
             RpcError(INTERNAL_ERROR, f"{method}: still input_required after {self.max_input_rounds} rounds")
         )
 
+    def _declares_tasks(self) -> bool:
+        """Whether this client's 2026-07-28 requests declare the tasks extension."""
+        extensions = _modern_capabilities(self.capabilities).get("extensions")
+        return type(extensions) is dict and type(extensions.get(TASKS_EXTENSION)) is dict
+
+    async def _follow(
+        self, created: dict[str, Any], timeout: float | Literal["default"] | None, version: str
+    ) -> dict[str, Any]:
+        """A ``CreateTaskResult`` for ``tools/call``: poll the task to its end (at most ``timeout``)."""
+
+        async def send(method: str, params: dict[str, Any]) -> dict[str, Any]:
+            answer = await self.send_request(method, params, timeout=timeout, modern_version=version)
+            return _as_result(answer)
+
+        bound = self.timeout if timeout == "default" else timeout
+        try:
+            return await asyncio.wait_for(follow(created, send, self._answer), bound)
+        except asyncio.TimeoutError:
+            raise RequestTimeoutError(
+                f"task {created.get('taskId')!r} did not finish within {bound} s"
+            ) from None
+
     async def _fulfil(self, params: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, Any]:
         """Answer an InputRequiredResult's requests; return the params of the retry."""
-        requests = result.get("inputRequests") or {}  # shapes checked by the contract on arrival
+        responses = await self._answer(result.get("inputRequests") or {})
+        retry = {
+            key: value
+            for key, value in (params or {}).items()
+            if key not in ("inputResponses", "requestState")
+        }
+        if responses:
+            retry["inputResponses"] = responses
+        if "requestState" in result:
+            retry["requestState"] = result["requestState"]
+        return retry
+
+    async def _answer(self, requests: dict[str, Any]) -> dict[str, Any]:
+        """The client's answers to a server's ``inputRequests`` (MRTR or a task's), by key."""
         responses: dict[str, Any] = {}
         for key, request in requests.items():
             method: str = request["method"]
@@ -562,16 +600,7 @@ class ClientSession:
                     RpcError(INTERNAL_ERROR, f"malformed inputRequests[{key!r}]: {problem}")
                 )
             responses[key] = await _invoke(handler, request_params)
-        retry = {
-            key: value
-            for key, value in (params or {}).items()
-            if key not in ("inputResponses", "requestState")
-        }
-        if responses:
-            retry["inputResponses"] = responses
-        if "requestState" in result:
-            retry["requestState"] = result["requestState"]
-        return retry
+        return responses
 
     # ------------------------------------------------------------------ cache
 
@@ -753,10 +782,13 @@ def _pong(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _modern_capabilities(capabilities: dict[str, Any]) -> dict[str, Any]:
-    """2026-07-28 capabilities: no legacy ``tasks`` (the tasks extension replaces it)."""
+    """2026-07-28 capabilities: the legacy ``tasks`` capability becomes the tasks extension."""
     if "tasks" not in capabilities:
         return capabilities
-    return {key: value for key, value in capabilities.items() if key != "tasks"}
+    modern = {key: value for key, value in capabilities.items() if key != "tasks"}
+    extensions = modern.get("extensions")
+    modern["extensions"] = {**(extensions if type(extensions) is dict else {}), TASKS_EXTENSION: {}}
+    return modern
 
 
 async def _invoke(handler: RequestHandler, params: Any) -> Any:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
 from mcpcore import versions
@@ -199,3 +199,59 @@ class ClientTasks:
         raise RpcError(
             INVALID_PARAMS, f"Invalid params: task {data.task_id!r} was cancelled; it has no result"
         )
+
+
+# ------------------------------------------------------------------ requestor (2026-07-28)
+
+#: Bounds on the poll interval a server suggests (``pollIntervalMs``), in seconds.
+_MIN_POLL_S: Final = 0.01
+_MAX_POLL_S: Final = 5.0
+
+#: Sends one ``tasks/*`` request (the session's, with the 2026-07-28 envelope) and returns its result.
+Send = Callable[[str, dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
+#: Answers a task's ``inputRequests`` (the session's handlers): the ``inputResponses`` for them.
+Answer = Callable[[dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
+
+
+async def follow(created: dict[str, Any], send: Send, answer: Answer) -> dict[str, Any]:
+    """Drive a server's task (2026-07-28 ``CreateTaskResult``) to its end; return the tool's result.
+
+    The extension's "Backwards Compatibility" note: a client "can transparently
+    drive the polling flow internally and surface only the final, completed
+    result". Polls ``tasks/get`` every ``pollIntervalMs`` (bounded to 10 ms ..
+    5 s); answers each ``inputRequests`` key once, through ``tasks/update``; a
+    ``failed`` task raises its JSON-RPC error, a ``cancelled`` one -32603. The
+    caller bounds the whole wait (the request's timeout).
+    """
+    task_id = created["taskId"]  # the CreateTaskResult's shape: checked by mcpcore.inbound
+    task = created
+    answered: set[str] = set()
+    while True:
+        status = task.get("status")
+        if status == "completed":
+            result = task.get("result")
+            if type(result) is not dict:
+                raise RpcError(INTERNAL_ERROR, f"task {task_id!r} completed without a result object")
+            return {key: value for key, value in result.items() if key != "resultType"}
+        if status == "failed":
+            error = task.get("error")
+            if type(error) is dict and type(error.get("code")) is int:
+                raise RpcError(error["code"], str(error.get("message", "")), error.get("data"))
+            raise RpcError(INTERNAL_ERROR, f"task {task_id!r} failed without an error object")
+        if status == "cancelled":
+            raise RpcError(INTERNAL_ERROR, f"task {task_id!r} was cancelled")
+        if status == "input_required":
+            requests = task.get("inputRequests")
+            pending = (
+                {key: request for key, request in requests.items() if key not in answered}
+                if type(requests) is dict
+                else {}
+            )
+            if pending:
+                responses = await answer(pending)
+                answered.update(pending)
+                await send("tasks/update", {"taskId": task_id, "inputResponses": responses})
+        interval = task.get("pollIntervalMs")
+        delay = interval / 1000 if type(interval) is int else 0.5
+        await asyncio.sleep(min(max(delay, _MIN_POLL_S), _MAX_POLL_S))  # the protocol's own polling
+        task = await send("tasks/get", {"taskId": task_id})

@@ -27,6 +27,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from mcpcore import Client, Context, Server
 from mcpcore.errors import INTERNAL_ERROR, INVALID_PARAMS, RpcError
 from mcpcore.loop import run as run_loop
@@ -223,5 +225,58 @@ def test_client_hosted_sampling_over_real_http(loop_name: str) -> None:
                 assert methods == ["sampling/createMessage", "tasks/result"]
         finally:
             await http.close()
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------ the client as requestor (2026-07-28)
+
+
+def _task_server() -> Server:
+    server = Server("tasks")
+
+    @server.tool(task_support="optional")
+    async def confirm(ctx: Context) -> str:
+        answer = await ctx.elicit("Proceed?", FORM)
+        return f"answered {answer['action']}"
+
+    @server.tool(task_support="optional")
+    async def broken(ctx: Context) -> str:
+        raise RpcError(INVALID_PARAMS, "Invalid params: no such thing")
+
+    return server
+
+
+def test_a_modern_client_follows_a_servers_task_to_its_result(loop_name: str) -> None:
+    """The extension: a client that declared it "MUST be prepared to handle either CallToolResult or
+    CreateTaskResult"; mcpcore's client polls ``tasks/get``, answers ``inputRequests`` through
+    ``tasks/update`` and returns the final result ("surface only the final, completed result")."""
+
+    async def main() -> None:
+        peer = Peer()
+        peer.release.set()
+        server = _task_server()
+        async with Client(server, mode="modern", elicitation=peer.elicitation, tasks=True) as client:
+            result = await client.call_tool("confirm", {})
+            assert len(server.tasks.store) == 1  # it ran as a task
+            assert result["content"][0]["text"] == "answered accept"
+            assert "resultType" not in result and "taskId" not in result
+            assert len(peer.seen) == 1  # the input request was answered once
+            with pytest.raises(RpcError) as failed:
+                await client.call_tool("broken", {})
+            assert failed.value.code == INVALID_PARAMS  # the task's JSON-RPC error
+
+    run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
+
+
+def test_without_declaring_tasks_the_server_answers_synchronously(loop_name: str) -> None:
+    async def main() -> None:
+        peer = Peer()
+        peer.release.set()
+        server = _task_server()
+        async with Client(server, mode="modern", elicitation=peer.elicitation) as client:
+            result = await client.call_tool("confirm", {})
+            assert result["content"][0]["text"] == "answered accept"
+            assert len(server.tasks.store) == 0
 
     run_loop(main(), loop=loop_name)  # type: ignore[arg-type]
