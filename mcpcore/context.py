@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from mcpcore import versions
-from mcpcore.errors import RpcError
+from mcpcore.errors import INTERNAL_ERROR, RpcError
+from mcpcore.inbound import SERVER
 from mcpcore.registry.input_required import (
     ClientCapabilityError,
     ClientRequestError,
@@ -23,6 +24,7 @@ from mcpcore.registry.input_required import (
     check_response,
     declared,
     elicitation_request,
+    hosts_tasks,
     missing_capability,
     required_capability,
     roots_request,
@@ -258,6 +260,7 @@ class Context:
         *,
         state: Any = None,
         timeout: float | None = None,
+        task: bool | int = False,
     ) -> dict[str, Any]:
         """Ask the client for several things at once; returns the answers by key.
 
@@ -268,6 +271,13 @@ class Context:
         into ``requestState`` (read it back next round as ``request_state``).
         Each request needs its client capability on this request: -32021
         (modern) or :class:`ClientCapabilityError` (legacy) otherwise.
+
+        ``task`` (2025-11-25; ``True`` or a TTL in ms): a sampling or
+        elicitation request the client declared task-augmentable
+        (``capabilities.tasks.requests``) runs on the client as a task; the
+        answer is then its ``tasks/result``, awaited for at most the task's TTL.
+        Any other request, and every one on 2026-07-28 (whose tasks extension
+        has no client-hosted tasks), is asked as usual.
         """
         capabilities = self.client_capabilities
         for request in requests.values():
@@ -285,10 +295,10 @@ class Context:
                     key: check_response(key, request, responses[key]) for key, request in requests.items()
                 }
             raise InputRequired(requests, state)
-        return await self._send_requests(requests, timeout)
+        return await self._send_requests(requests, timeout, task)
 
     async def _send_requests(
-        self, requests: Mapping[str, dict[str, Any]], timeout: float | None
+        self, requests: Mapping[str, dict[str, Any]], timeout: float | None, task: bool | int = False
     ) -> dict[str, Any]:
         if timeout is None:
             timeout = self.connection.server.client_request_timeout
@@ -297,13 +307,53 @@ class Context:
             if request["method"] == "elicitation/create" and version not in _ELICITATION_VERSIONS:
                 raise ClientCapabilityError(f"elicitation does not exist in protocol {version}")
         keys = list(requests)
+        hosted = task is not False and version == versions.V2025_11_25
+        capabilities = self.client_capabilities
         answers = await asyncio.gather(
             *(
-                self._client_request(requests[key]["method"], requests[key].get("params"), timeout)
+                self._client_task(requests[key]["method"], requests[key].get("params"), timeout, task)
+                if hosted and hosts_tasks(capabilities, requests[key]["method"])
+                else self._client_request(requests[key]["method"], requests[key].get("params"), timeout)
                 for key in keys
             )
         )
         return dict(zip(keys, answers, strict=True))
+
+    async def _client_task(
+        self, method: str, params: dict[str, Any] | None, timeout: float, task: bool | int
+    ) -> Any:
+        """Run ``method`` on the client as a task (2025-11-25): create it, then wait for its ``tasks/result``.
+
+        The create is answered at once (bounded by ``timeout``); the result is
+        awaited for at most the task's TTL as the client granted it (else
+        ``timeout``), since the client may drop the task after it.
+        """
+        hint: dict[str, Any] = {} if task is True else {"ttl": task}
+        connection, responder = self.connection, self.responder
+        try:
+            created = await connection.request(
+                method,
+                {**(params or {}), "task": hint},
+                timeout=timeout,
+                responder=responder,
+                answer="CreateTaskResult",
+            )
+            task_id = created["task"]["taskId"]
+            ttl = created["task"].get("ttl")
+            bound = ttl / 1000 if type(ttl) is int and ttl > 0 else timeout
+            result = await connection.request(
+                "tasks/result", {"taskId": task_id}, timeout=bound, responder=responder
+            )
+        except InputRequired:
+            raise
+        except RpcError as exc:
+            raise ClientRequestError(method, exc) from None
+        problem = SERVER.result_problem(method, result)
+        if problem is not None:
+            raise ClientRequestError(
+                method, RpcError(INTERNAL_ERROR, f"malformed {method} task result: {problem}")
+            )
+        return result
 
     async def _client_request(self, method: str, params: dict[str, Any] | None, timeout: float) -> Any:
         try:
@@ -322,6 +372,7 @@ class Context:
         key: str = "elicitation",
         state: Any = None,
         timeout: float | None = None,
+        task: bool | int = False,
     ) -> dict[str, Any]: ...
 
     @overload
@@ -333,6 +384,7 @@ class Context:
         key: str = "elicitation",
         state: Any = None,
         timeout: float | None = None,
+        task: bool | int = False,
     ) -> T | ElicitationRefused: ...
 
     async def elicit(
@@ -343,8 +395,9 @@ class Context:
         key: str = "elicitation",
         state: Any = None,
         timeout: float | None = None,
+        task: bool | int = False,
     ) -> Any:
-        """Ask the user to fill in a form.
+        """Ask the user to fill in a form (``task``: as a client-hosted task, see :meth:`ask`).
 
         With a JSON Schema, returns the ElicitResult (``action``, ``content``).
         With a type (a dataclass or a TypedDict of flat fields), the schema is
@@ -355,14 +408,14 @@ class Context:
         """
         if isinstance(requested_schema, dict):
             answers = await self.ask(
-                {key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout
+                {key: elicitation_request(message, requested_schema)}, state=state, timeout=timeout, task=task
             )
             return answers[key]
         from mcpcore.registry.elicitation import typed_form  # deferred: it imports the schema deriver
 
         form = typed_form(requested_schema)
         answers = await self.ask(
-            {key: elicitation_request(message, form.schema)}, state=state, timeout=timeout
+            {key: elicitation_request(message, form.schema)}, state=state, timeout=timeout, task=task
         )
         return form.read(answers[key])
 
@@ -391,15 +444,18 @@ class Context:
         key: str = "sampling",
         state: Any = None,
         timeout: float | None = None,
+        task: bool | int = False,
         **options: Any,
     ) -> dict[str, Any]:
         """Ask the client's model for a message; returns the CreateMessageResult.
+
+        ``task`` (2025-11-25): run it on the client as a task (see :meth:`ask`).
 
         ``options`` are the other ``sampling/createMessage`` params in wire
         spelling (``systemPrompt``, ``temperature``, ``modelPreferences``...).
         """
         request = sampling_request(messages, max_tokens, **options)
-        answers = await self.ask({key: request}, state=state, timeout=timeout)
+        answers = await self.ask({key: request}, state=state, timeout=timeout, task=task)
         return answers[key]  # type: ignore[no-any-return]
 
     async def list_roots(

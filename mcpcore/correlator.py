@@ -50,6 +50,9 @@ class Outgoing:
     future: asyncio.Future[Any]
     #: How the request left (a server's per-request responder); its cancellation goes the same way.
     route: Any = None
+    #: The results-table row its answer is checked against, when not ``method``'s own (a
+    #: task-augmented request is answered with a ``CreateTaskResult``).
+    answer: str | None = None
 
 
 #: Called when a waiter gives up on a request: ``(request, reason)``; the owner tells the peer.
@@ -73,9 +76,10 @@ class Correlator:
     def __contains__(self, request_id: object) -> bool:
         return jsonrpc.valid_id(request_id) and request_id in self._pending
 
-    def open(self, method: str, *, route: Any = None) -> Outgoing:
+    def open(self, method: str, *, route: Any = None, answer: str | None = None) -> Outgoing:
         """Register a new request (the caller sends it with ``request_id``)."""
-        entry = Outgoing(next(self._ids), method, asyncio.get_running_loop().create_future(), route)
+        future = asyncio.get_running_loop().create_future()
+        entry = Outgoing(next(self._ids), method, future, route, answer)
         self._pending[entry.request_id] = entry
         return entry
 
@@ -117,7 +121,7 @@ class Correlator:
             )
             return True
         result = msg["result"]
-        problem = self._contract.result_problem(entry.method, result)
+        problem = self._contract.result_problem(entry.answer or entry.method, result)
         if problem is None:
             entry.future.set_result(result)
         else:

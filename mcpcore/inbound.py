@@ -337,19 +337,29 @@ _RETRY: Final = {"inputResponses": opt(OBJECT, null=False), "requestState": opt(
 _PROGRESS: Final = Obj(progressToken=ID, progress=NUMBER, total=opt(NUMBER), message=opt(STRING))
 _CANCELLED: Final = Obj(requestId=opt(ID), reason=opt(STRING))
 _TASK_ID: Final = Obj(taskId=STRING)
+#: A task-augmented request's ``task`` (2025-11-25): the requested lifetime, if any.
+_TASK_HINT: Final = Obj(ttl=opt(POSITIVE_INTEGER))
 
 #: Server -> client requests: the params a client reads (legacy requests, and 2026-07-28 inputRequests).
 _SERVER_REQUESTS: Final[dict[str, Obj]] = {
     "ping": Obj(),
-    "sampling/createMessage": Obj(messages=ListOf(OBJECT), maxTokens=NUMBER, systemPrompt=opt(STRING)),
+    "sampling/createMessage": Obj(
+        messages=ListOf(OBJECT), maxTokens=NUMBER, systemPrompt=opt(STRING), task=opt(_TASK_HINT)
+    ),
     "elicitation/create": Obj(
         message=STRING,
         mode=opt(Enum("form", "url")),
         requestedSchema=opt(OBJECT),
         url=opt(STRING),
         elicitationId=opt(STRING),
+        task=opt(_TASK_HINT),
     ),
     "roots/list": Obj(),
+    # client-hosted tasks (2025-11-25): the server polls the tasks the client runs for it
+    "tasks/get": _TASK_ID,
+    "tasks/result": _TASK_ID,
+    "tasks/cancel": _TASK_ID,
+    "tasks/list": _PAGED,
 }
 #: ``InputRequiredResult`` members (2026-07-28): requests the client must fulfil, and the state to echo.
 _INPUT_REQUIRED: Final = {
@@ -378,7 +388,7 @@ SERVER: Final = _contract(
             {
                 "name": STRING,
                 "arguments": opt(OBJECT),
-                "task": opt(Obj(ttl=opt(POSITIVE_INTEGER))),
+                "task": opt(_TASK_HINT),
                 **_RETRY,
             }
         ),
@@ -401,6 +411,7 @@ SERVER: Final = _contract(
                 promptsListChanged=opt(BOOLEAN),
                 resourcesListChanged=opt(BOOLEAN),
                 resourceSubscriptions=opt(ListOf(STRING)),
+                taskIds=opt(ListOf(STRING)),
             )
         ),
         "tasks/get": _TASK_ID,
@@ -425,6 +436,9 @@ SERVER: Final = _contract(
         ),
         "elicitation/create": Obj(action=Enum("accept", "decline", "cancel"), content=opt(OBJECT)),
         "roots/list": Obj(roots=ListOf(Obj(uri=STRING, name=opt(STRING)))),
+        # client-hosted tasks (2025-11-25): the answer to a task-augmented request, and the polls
+        "CreateTaskResult": Obj(task=Obj(taskId=STRING, status=STRING, ttl=opt(INTEGER))),
+        "tasks/get": Obj(taskId=STRING, status=STRING),
     },
     request_base=_REQUEST_BASE,
     notification_base=_NOTIFICATION_BASE,

@@ -563,18 +563,21 @@ class Connection:
         *,
         timeout: float | None = None,
         responder: Responder | None = None,
+        answer: str | None = None,
     ) -> Any:
         """Send a request to the peer and wait for its result.
 
         ``responder``: the request being served on whose behalf this is asked
-        (its stream carries the question). Raises ``RpcError`` for an error
+        (its stream carries the question); ``answer``: the inbound results row
+        its answer must match when not the method's own (``"CreateTaskResult"``
+        for a task-augmented request). Raises ``RpcError`` for an error
         answer, :class:`RequestTimeoutError` after ``timeout`` seconds (the peer
         is sent ``notifications/cancelled``) and :class:`ConnectionClosedError`
         when the connection drops first.
         """
         if self.closed:
             raise ConnectionClosedError(f"cannot send {method}: the connection is closed")
-        entry = self._outgoing.open(method, route=responder)
+        entry = self._outgoing.open(method, route=responder, answer=answer)
         self.send(jsonrpc.encode_request(entry.request_id, method, params), responder)
         return await self._outgoing.wait(entry, timeout, self._cancel_outgoing)
 

@@ -50,6 +50,7 @@ from mcpcore.client.sse import SseTransport, is_sse_url
 from mcpcore.client.stdio import StderrMode, StdioTransport
 from mcpcore.client.subscription import Subscription
 from mcpcore.errors import LocalProtocolError, RemoteProtocolError, RpcError
+from mcpcore.stores.tasks import TaskLimits
 from mcpcore.wire.lines import DEFAULT_MAX_FRAME_BYTES
 from mcpcore.wire.mcp_headers import annotation_problem
 
@@ -78,7 +79,9 @@ class Client:
     capability. In a 2026-07-28 session the same callables answer the
     ``InputRequiredResult`` rounds of ``tools/call``, ``prompts/get`` and
     ``resources/read``. ``apps=True`` declares MCP Apps (the client renders
-    ``ui://`` views; see :meth:`read_ui_resource`).
+    ``ui://`` views; see :meth:`read_ui_resource`). ``tasks=True`` (or a
+    :class:`~mcpcore.stores.tasks.TaskLimits`) lets a 2025-11-25 server run
+    ``sampling`` and ``elicitation`` here as tasks (:mod:`mcpcore.client.tasks`).
     """
 
     def __init__(
@@ -103,6 +106,7 @@ class Client:
         cache: bool = True,
         max_pages: int = 10_000,
         apps: bool = False,
+        tasks: bool | TaskLimits = False,
     ) -> None:
         if mode not in ("auto", "legacy", "modern"):
             raise ValueError(f"unknown mode {mode!r}")
@@ -128,6 +132,7 @@ class Client:
             "timeout": timeout,
             "log_level": log_level,
             "cache": cache,
+            "tasks": tasks,
         }
         self.session: ClientSession | None = None
         self.transport: StdioTransport | HttpTransport | MemoryTransport | SseTransport | None = None
@@ -585,9 +590,14 @@ class Client:
         prompts: bool = False,
         resources: bool = False,
         resource_uris: Sequence[str] = (),
+        task_ids: Sequence[str] = (),
         timeout: float | None = 30.0,
     ) -> Subscription:
-        """2026-07-28 ``subscriptions/listen``: iterate the result for notifications, close it to stop."""
+        """2026-07-28 ``subscriptions/listen``: iterate the result for notifications, close it to stop.
+
+        ``task_ids`` asks for ``notifications/tasks`` of those tasks (the tasks extension, which the
+        client's capabilities must declare); ``Subscription.honoured["taskIds"]`` are those agreed.
+        """
         wanted: dict[str, Any] = {}
         if tools:
             wanted["toolsListChanged"] = True
@@ -597,6 +607,8 @@ class Client:
             wanted["resourcesListChanged"] = True
         if resource_uris:
             wanted["resourceSubscriptions"] = list(resource_uris)
+        if task_ids:
+            wanted["taskIds"] = list(task_ids)
         return await self._s.listen(wanted, timeout=timeout)
 
 

@@ -43,6 +43,7 @@ import orjson
 
 from mcpcore import jsonrpc, versions
 from mcpcore.client.subscription import DEFAULT_MAX_BUFFERED, Subscription
+from mcpcore.client.tasks import ClientTasks, follow
 from mcpcore.correlator import Correlator, Outgoing
 from mcpcore.errors import (
     INTERNAL_ERROR,
@@ -57,6 +58,7 @@ from mcpcore.errors import (
     RpcError,
 )
 from mcpcore.inbound import CLIENT, META_SUBSCRIPTION_ID
+from mcpcore.registry.tasks import EXTENSION as TASKS_EXTENSION
 from mcpcore.session import (
     META_CLIENT_CAPABILITIES,
     META_CLIENT_INFO,
@@ -64,6 +66,7 @@ from mcpcore.session import (
     META_PROTOCOL_VERSION,
     META_SERVER_INFO,
 )
+from mcpcore.stores.tasks import TaskLimits
 from mcpcore.wire.lines import FrameTooLarge
 
 __all__ = [
@@ -120,6 +123,10 @@ _CLIENT_FEATURES: Final = {
     "sampling/createMessage": "sampling",
     "elicitation/create": "elicitation",
     "roots/list": "roots",
+    "tasks/get": "tasks",
+    "tasks/result": "tasks",
+    "tasks/list": "tasks",
+    "tasks/cancel": "tasks",
 }
 
 
@@ -170,12 +177,18 @@ class ClientSession:
         log_level: str | None = None,
         cache: bool = True,
         max_input_rounds: int = 8,
+        tasks: bool | TaskLimits = False,
     ) -> None:
         if max_input_rounds < 0:
             raise ValueError("max_input_rounds must be >= 0")
         self._sink = sink
         self.client_info = client_info or {"name": "mcpcore-client", "version": "0"}
         self.handlers: dict[str, RequestHandler] = {"ping": _pong, **(handlers or {})}
+        #: Client-hosted tasks (2025-11-25): the server may run sampling/elicitation here as tasks.
+        self.tasks: ClientTasks | None = None
+        if tasks is not False:
+            self.tasks = ClientTasks(tasks if isinstance(tasks, TaskLimits) else None)
+            self.handlers.update(self.tasks.handlers())
         self.capabilities = capabilities if capabilities is not None else self._derive_capabilities()
         self.on_log = on_log
         self.on_notification = on_notification
@@ -203,6 +216,8 @@ class ClientSession:
             capabilities["elicitation"] = {}
         if "roots/list" in self.handlers:
             capabilities["roots"] = {"listChanged": True}
+        if self.tasks is not None:
+            capabilities["tasks"] = self.tasks.capability(set(self.handlers))
         return capabilities
 
     # ------------------------------------------------------------------ state
@@ -360,6 +375,9 @@ class ClientSession:
             error = RpcError(INVALID_PARAMS, f"Invalid params: {problem}")
             self.write(jsonrpc.encode_error(request_id, error))
             return
+        if self.tasks is not None and "task" in params:
+            version = self.server.protocol_version if self.server is not None else None
+            handler = self.tasks.augmented(handler, method, version, self.capabilities)
         task = asyncio.ensure_future(self._serve(request_id, method, handler, params))
         self._in_flight[request_id] = task
         task.add_done_callback(lambda _t: self._in_flight.pop(request_id, None))
@@ -402,7 +420,7 @@ class ClientSession:
         """The 2026-07-28 per-request ``_meta`` envelope for this client."""
         meta: dict[str, Any] = {
             META_PROTOCOL_VERSION: version or self.protocol_version or versions.LATEST_MODERN,
-            META_CLIENT_CAPABILITIES: self.capabilities,
+            META_CLIENT_CAPABILITIES: _modern_capabilities(self.capabilities),
             META_CLIENT_INFO: self.client_info,
         }
         if self.log_level is not None:
@@ -518,6 +536,8 @@ class ClientSession:
                 if key is not None and retry_params is params:
                     self._store(key, result)
                 return result
+            if kind == "task" and method == "tools/call" and self._declares_tasks():
+                return await self._follow(result, timeout, version)
             if kind != "input_required" or method not in _MRTR_METHODS:
                 raise RemoteProtocolError(
                     RpcError(INTERNAL_ERROR, f"{method}: unexpected resultType {kind!r} from the server")
@@ -527,9 +547,44 @@ class ClientSession:
             RpcError(INTERNAL_ERROR, f"{method}: still input_required after {self.max_input_rounds} rounds")
         )
 
+    def _declares_tasks(self) -> bool:
+        """Whether this client's 2026-07-28 requests declare the tasks extension."""
+        extensions = _modern_capabilities(self.capabilities).get("extensions")
+        return type(extensions) is dict and type(extensions.get(TASKS_EXTENSION)) is dict
+
+    async def _follow(
+        self, created: dict[str, Any], timeout: float | Literal["default"] | None, version: str
+    ) -> dict[str, Any]:
+        """A ``CreateTaskResult`` for ``tools/call``: poll the task to its end (at most ``timeout``)."""
+
+        async def send(method: str, params: dict[str, Any]) -> dict[str, Any]:
+            answer = await self.send_request(method, params, timeout=timeout, modern_version=version)
+            return _as_result(answer)
+
+        bound = self.timeout if timeout == "default" else timeout
+        try:
+            return await asyncio.wait_for(follow(created, send, self._answer), bound)
+        except asyncio.TimeoutError:
+            raise RequestTimeoutError(
+                f"task {created.get('taskId')!r} did not finish within {bound} s"
+            ) from None
+
     async def _fulfil(self, params: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, Any]:
         """Answer an InputRequiredResult's requests; return the params of the retry."""
-        requests = result.get("inputRequests") or {}  # shapes checked by the contract on arrival
+        responses = await self._answer(result.get("inputRequests") or {})
+        retry = {
+            key: value
+            for key, value in (params or {}).items()
+            if key not in ("inputResponses", "requestState")
+        }
+        if responses:
+            retry["inputResponses"] = responses
+        if "requestState" in result:
+            retry["requestState"] = result["requestState"]
+        return retry
+
+    async def _answer(self, requests: dict[str, Any]) -> dict[str, Any]:
+        """The client's answers to a server's ``inputRequests`` (MRTR or a task's), by key."""
         responses: dict[str, Any] = {}
         for key, request in requests.items():
             method: str = request["method"]
@@ -545,16 +600,7 @@ class ClientSession:
                     RpcError(INTERNAL_ERROR, f"malformed inputRequests[{key!r}]: {problem}")
                 )
             responses[key] = await _invoke(handler, request_params)
-        retry = {
-            key: value
-            for key, value in (params or {}).items()
-            if key not in ("inputResponses", "requestState")
-        }
-        if responses:
-            retry["inputResponses"] = responses
-        if "requestState" in result:
-            retry["requestState"] = result["requestState"]
-        return retry
+        return responses
 
     # ------------------------------------------------------------------ cache
 
@@ -725,12 +771,24 @@ class ClientSession:
         self._outgoing.close(lambda entry: f"{entry.method}: {reason} before the server answered")
         for task in list(self._in_flight.values()):
             task.cancel()
+        if self.tasks is not None:
+            self.tasks.close()
         for subscription in self._subscriptions.values():
             subscription.end()
 
 
 def _pong(params: dict[str, Any]) -> dict[str, Any]:
     return {}
+
+
+def _modern_capabilities(capabilities: dict[str, Any]) -> dict[str, Any]:
+    """2026-07-28 capabilities: the legacy ``tasks`` capability becomes the tasks extension."""
+    if "tasks" not in capabilities:
+        return capabilities
+    modern = {key: value for key, value in capabilities.items() if key != "tasks"}
+    extensions = modern.get("extensions")
+    modern["extensions"] = {**(extensions if type(extensions) is dict else {}), TASKS_EXTENSION: {}}
+    return modern
 
 
 async def _invoke(handler: RequestHandler, params: Any) -> Any:

@@ -38,12 +38,14 @@ from mcpcore.inbound import SERVER
 
 __all__ = [
     "MRTR_METHODS",
+    "TASK_REQUESTS",
     "ClientCapabilityError",
     "ClientRequestError",
     "InputRequired",
     "StateSealer",
     "check_response",
     "elicitation_request",
+    "hosts_tasks",
     "missing_capability",
     "required_capability",
     "roots_request",
@@ -159,6 +161,28 @@ def declared(capabilities: dict[str, Any], request: dict[str, Any]) -> bool:
             return "url" in declared_cap
         return not declared_cap or "form" in declared_cap  # {} means form only
     return True
+
+
+#: Server requests a 2025-11-25 client may run as tasks: method -> its ``capabilities.tasks.requests`` path.
+TASK_REQUESTS: Final[dict[str, tuple[str, str]]] = {
+    "sampling/createMessage": ("sampling", "createMessage"),
+    "elicitation/create": ("elicitation", "create"),
+}
+
+
+def hosts_tasks(capabilities: dict[str, Any], method: str) -> bool:
+    """Whether a client's ``capabilities`` let its server task-augment ``method`` (2025-11-25).
+
+    The set in ``capabilities.tasks.requests`` is exhaustive: a request type
+    not in it is not task-augmentable.
+    """
+    path = TASK_REQUESTS.get(method)
+    tasks = capabilities.get("tasks")
+    if path is None or type(tasks) is not dict:
+        return False
+    requests = tasks.get("requests")
+    group = requests.get(path[0]) if type(requests) is dict else None
+    return type(group) is dict and type(group.get(path[1])) is dict
 
 
 def check_response(key: str, request: dict[str, Any], response: Any) -> dict[str, Any]:

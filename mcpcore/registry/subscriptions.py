@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from mcpcore.context import Context
+from mcpcore.registry.tasks import STATUS, declares_extension, missing_extension, modern_view
 from mcpcore.session import LOG_LEVELS
 
 if TYPE_CHECKING:
@@ -54,7 +55,11 @@ _log = logging.getLogger("mcpcore.server")
 TOPIC_LIST_CHANGED: Final = "list_changed"
 TOPIC_RESOURCE_UPDATED: Final = "resource_updated"
 TOPIC_ADDRESSED: Final = "addressed"
-BUS_TOPICS: Final = (TOPIC_LIST_CHANGED, TOPIC_RESOURCE_UPDATED, TOPIC_ADDRESSED)
+#: A 2026-07-28 task's status for the listen streams following it (JSON: owner, taskId, method, params).
+TOPIC_TASK: Final = "task"
+BUS_TOPICS: Final = (TOPIC_LIST_CHANGED, TOPIC_RESOURCE_UPDATED, TOPIC_ADDRESSED, TOPIC_TASK)
+#: At most this many ``taskIds`` of one listen request are looked up and agreed to (the rest are not).
+MAX_LISTEN_TASK_IDS: Final = 100
 
 META_SUBSCRIPTION_ID: Final = "io.modelcontextprotocol/subscriptionId"
 #: RFC 5424 severities in increasing order.
@@ -85,6 +90,9 @@ class ListenStream:
     kinds: frozenset[str]
     uris: frozenset[str]
     done: asyncio.Future[None]
+    #: The tasks whose ``notifications/tasks`` this stream gets, and their owner (the requester).
+    task_ids: frozenset[str] = frozenset()
+    task_owner: str | None = None
 
     @property
     def request_id(self) -> int | str:
@@ -232,6 +240,22 @@ class Subscriptions:
         if connection is not None and not connection.closed:
             connection.notify_nowait(method, params)
 
+    def notify_task(self, owner: str, task_id: str, method: str, params: dict[str, Any]) -> None:
+        """Send a task's status to the listen streams following it, on every replica.
+
+        Only a stream opened by the task's owner that asked for (and was
+        agreed) this ``taskId`` gets it: another principal never does, even
+        holding the id.
+        """
+        payload = orjson.dumps({"owner": owner, "taskId": task_id, "method": method, "params": params})
+        self.bus.publish(TOPIC_TASK, payload)
+
+    def _deliver_task(self, owner: str, task_id: str, method: str, params: dict[str, Any]) -> None:
+        for state in list(self._state.values()):
+            for stream in list(state.listens.values()):
+                if task_id in stream.task_ids and stream.task_owner == owner:
+                    stream.send(method, params)
+
     def _from_bus(self, topic: str, payload: bytes) -> None:
         """A server event from the bus (published by this process or another replica)."""
         try:
@@ -241,6 +265,16 @@ class Subscriptions:
                 address, method, params = message["to"], message["method"], message["params"]
                 if type(address) is not str or type(method) is not str:
                     raise TypeError("address and method are strings")
+            elif topic == TOPIC_TASK:
+                message = orjson.loads(text)
+                owner, task_id, method, params = (
+                    message["owner"],
+                    message["taskId"],
+                    message["method"],
+                    message["params"],
+                )
+                if not (type(owner) is type(task_id) is type(method) is str and type(params) is dict):
+                    raise TypeError("owner, taskId and method are strings, params an object")
         except (UnicodeDecodeError, orjson.JSONDecodeError, KeyError, TypeError):
             _log.warning("subscription bus: ignored a malformed %s message", topic)
             return
@@ -251,6 +285,8 @@ class Subscriptions:
             self._deliver_resource_updated(text)
         elif topic == TOPIC_ADDRESSED:
             self._deliver_addressed(address, method, params if type(params) is dict else None)
+        elif topic == TOPIC_TASK:
+            self._deliver_task(owner, task_id, method, params)
 
     # ------------------------------------------------------------- listen
 
@@ -269,15 +305,72 @@ class Subscriptions:
         if requested_uris and "resources" in capabilities:
             uris = frozenset(requested_uris)
             honoured["resourceSubscriptions"] = list(requested_uris)
-        connection = context.connection
-        request_id = context.request_id
-        assert request_id is not None
-        stream = ListenStream(context, frozenset(kinds), uris, asyncio.get_running_loop().create_future())
-        stream.send("notifications/subscriptions/acknowledged", {"notifications": honoured})
-        state = self.state(connection)
-        state.listens[request_id] = stream
-        self._hook(connection, state)
+        task_ids = wanted.get("taskIds")
+        if task_ids:
+            return self._listen_for_tasks(context, honoured, frozenset(kinds), uris, task_ids)
+        stream, state = self._open(context, honoured, frozenset(kinds), uris)
         return self._hold(stream, state)
+
+    def _open(
+        self,
+        context: Context,
+        honoured: dict[str, Any],
+        kinds: frozenset[str],
+        uris: frozenset[str],
+        *,
+        task_ids: frozenset[str] = frozenset(),
+        task_owner: str | None = None,
+    ) -> tuple[ListenStream, _ConnectionState]:
+        """Acknowledge and register a stream (synchronously: nothing is missed between the two)."""
+        loop = asyncio.get_running_loop()
+        stream = ListenStream(context, kinds, uris, loop.create_future(), task_ids, task_owner)
+        stream.send("notifications/subscriptions/acknowledged", {"notifications": honoured})
+        state = self.state(context.connection)
+        state.listens[stream.request_id] = stream
+        self._hook(context.connection, state)
+        return stream, state
+
+    async def _listen_for_tasks(
+        self,
+        context: Context,
+        honoured: dict[str, Any],
+        kinds: frozenset[str],
+        uris: frozenset[str],
+        requested: list[str],
+    ) -> dict[str, Any]:
+        """A listen stream that also asked for ``notifications/tasks`` (the tasks extension).
+
+        Without the extension declared on the request: -32021 (the extension
+        says "MUST return a JSON-RPC error specifying the missing
+        capabilities"). Only the requester's own tasks are agreed to (looked
+        up in the task store under its owner key, at most
+        :data:`MAX_LISTEN_TASK_IDS`); an unknown id, or another principal's,
+        is left out of the acknowledgement and never notified. Right after the
+        acknowledgement each agreed task's current state is sent once, so a
+        task that changed before the stream opened is not missed.
+        """
+        tasks = self._server.tasks
+        if not declares_extension(context.client_capabilities):
+            raise missing_extension()
+        owner = tasks.owner_of(context) if tasks.enabled else None
+        agreed: list[str] = []
+        if owner is not None:
+            for task_id in dict.fromkeys(requested):
+                if len(agreed) == MAX_LISTEN_TASK_IDS:
+                    break
+                if await tasks.store.get(task_id, owner) is not None:
+                    agreed.append(task_id)
+        if agreed:
+            honoured["taskIds"] = agreed
+        stream, state = self._open(
+            context, honoured, kinds, uris, task_ids=frozenset(agreed), task_owner=owner
+        )
+        for task_id in agreed:
+            assert owner is not None  # something was agreed
+            data = await tasks.store.get(task_id, owner)
+            if data is not None:
+                stream.send(STATUS, modern_view(data, detailed=True))
+        return await self._hold(stream, state)
 
     def _hook(self, connection: Connection, state: _ConnectionState) -> None:
         if not state.hooked:

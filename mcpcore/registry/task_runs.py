@@ -245,10 +245,11 @@ class TaskContext(Context):
         *,
         state: Any = None,
         timeout: float | None = None,
+        task: bool | int = False,
     ) -> dict[str, Any]:
         run = self.run
         if run is None:
-            return await super().ask(requests, state=state, timeout=timeout)
+            return await super().ask(requests, state=state, timeout=timeout, task=task)
         if self.modern:
             capabilities = self.client_capabilities
             for request in requests.values():
@@ -263,6 +264,6 @@ class TaskContext(Context):
         }
         await self._tasks.transition(run.task_id, "input_required")
         try:
-            return await super().ask(tagged, state=state, timeout=timeout)
+            return await super().ask(tagged, state=state, timeout=timeout, task=task)
         finally:
             await self._tasks.transition(run.task_id, "working")  # refused unless input_required

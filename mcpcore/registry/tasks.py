@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timezone
@@ -85,7 +84,9 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL_MS",
     "DEFAULT_TTL_MS",
     "EXTENSION",
+    "LEGACY_STATUS",
     "META_RELATED_TASK",
+    "STATUS",
     "TERMINAL",
     "TRANSITIONS",
     "InvalidTransition",
@@ -93,13 +94,19 @@ __all__ = [
     "TaskStatus",
     "TaskSupport",
     "Tasks",
+    "declares_extension",
     "legacy_view",
+    "missing_extension",
     "modern_view",
 ]
 
 _log = logging.getLogger("mcpcore.tasks")
 
 T = TypeVar("T")
+#: The status notification of 2025-11-25 (params: ``Task``) and of the 2026-07-28 extension
+#: (params: ``DetailedTask``, on a ``subscriptions/listen`` stream that asked for the task).
+LEGACY_STATUS = "notifications/tasks/status"
+STATUS = "notifications/tasks"
 TaskSupport = Literal["forbidden", "optional", "required"]
 #: When a task-capable call becomes a task: before the tool runs, or when it calls ``ctx.detach()``.
 DetachMode = Literal["start", "manual"]
@@ -147,12 +154,14 @@ def modern_view(data: TaskData, *, detailed: bool) -> dict[str, Any]:
     return view
 
 
-def _declares_extension(capabilities: Mapping[str, Any]) -> bool:
+def declares_extension(capabilities: Mapping[str, Any]) -> bool:
+    """Whether a 2026-07-28 request declared the tasks extension in its capabilities."""
     extensions = capabilities.get("extensions")
     return type(extensions) is dict and type(extensions.get(EXTENSION)) is dict
 
 
-def _missing_extension() -> RpcError:
+def missing_extension() -> RpcError:
+    """-32021: the request needs the tasks extension its capabilities lack."""
     return RpcError(
         MISSING_CLIENT_CAPABILITY,
         f"Missing required client capability: extension {EXTENSION}",
@@ -189,16 +198,17 @@ class Tasks:
         self.runs = Runs(store)
         self._paginator = Paginator(page_size)
         self.enabled = False
-        #: Called with every status change made here, instead of notifying the local connection
-        #: (the hook for a cross-replica status bus; see :meth:`_changed`).
+        #: Called with every status change made here (an observer: delivery itself is below, in
+        #: :meth:`_changed`, through the server's subscription bus).
         self.on_status: Callable[[TaskData], None] | None = None
-        #: How a 2025-11-25 connection is named on every replica (e.g. its session's bus address):
-        #: unguessable and bound to the session's principal, as a session id is. None: a random key
-        #: per connection object, so its tasks are served by this replica only.
+        #: How a 2025-11-25 connection is named on every replica (e.g. its shared session's id):
+        #: unguessable and bound to the session's principal, as a session id is. The connection is
+        #: then addressed under that name on the bus, and its tasks outlive it (another replica may
+        #: carry the session on). None: the connection's own random bus address
+        #: (``Subscriptions.address_of``), so its tasks are served by this replica only.
         self.connection_key: Callable[[Connection], str] | None = None
-        #: 2025-11-25 owner keys: one random key per connection, and back (for status notifications).
+        #: 2025-11-25 owner keys, one per connection (``"c:"`` + its bus address).
         self._owner_keys: weakref.WeakKeyDictionary[Connection, str] = weakref.WeakKeyDictionary()
-        self._connections: weakref.WeakValueDictionary[str, Connection] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[Any]] = set()
 
     def use_store(self, store: TaskStore) -> None:
@@ -257,16 +267,18 @@ class Tasks:
         connection = context.connection
         key = self._owner_keys.get(connection)
         if key is None:
+            subscriptions = self.server.subscriptions
             name = self.connection_key
             if name is not None:
-                key = "c:" + name(connection)  # the same on every replica: its tasks may live elsewhere
+                address = name(connection)  # the same on every replica: its tasks may live elsewhere
+                subscriptions.bind_address(connection, address)
             elif not create:
                 return None  # this connection never made a task
             else:
-                key = "c:" + secrets.token_urlsafe(12)
+                address = subscriptions.address_of(connection)  # random: this replica only
+            key = "c:" + address
             if create:
                 self._owner_keys[connection] = key
-                self._connections[key] = connection
         return key
 
     def forget(self, connection: Connection) -> None:
@@ -310,9 +322,9 @@ class Tasks:
         if context.modern:
             if support is None:
                 return None  # a legacy ``task`` hint never promotes a sync tool
-            if not _declares_extension(context.client_capabilities):
+            if not declares_extension(context.client_capabilities):
                 if support == "required":
-                    raise _missing_extension()
+                    raise missing_extension()
                 return None
             if tool.task_detach == "manual":
                 return self._until_detached(params, context)
@@ -458,10 +470,14 @@ class Tasks:
         return data
 
     def _changed(self, data: TaskData) -> None:
-        """A status changed here: tell its 2025-11-25 connection (``notifications/tasks/status``).
+        """A status changed here: tell whoever follows the task, on whichever replica holds them.
 
-        With :attr:`on_status` set, delivery is the hook's (e.g. over a bus to
-        whichever replica holds the connection), so nothing is sent twice.
+        One path for both eras, through the server's subscription bus: a
+        2025-11-25 owner is a connection's bus address and gets
+        ``notifications/tasks/status`` (the ``Task``); a 2026-07-28 owner is a
+        principal, and its ``subscriptions/listen`` streams that asked for this
+        ``taskId`` get ``notifications/tasks`` (the ``DetailedTask``, as
+        ``tasks/get`` would answer now).
         """
         hook = self.on_status
         if hook is not None:
@@ -469,11 +485,11 @@ class Tasks:
                 hook(data)
             except Exception:
                 _log.exception("task status hook failed")
-            return
+        subscriptions = self.server.subscriptions
         if data.owner.startswith("c:"):
-            connection = self._connections.get(data.owner)
-            if connection is not None and not connection.closed:
-                connection.notify_nowait("notifications/tasks/status", legacy_view(data))
+            subscriptions.notify_address(data.owner[2:], LEGACY_STATUS, legacy_view(data))
+        else:
+            subscriptions.notify_task(data.owner, data.task_id, STATUS, modern_view(data, detailed=True))
 
     # --------------------------------------------------------- tasks/* methods
 
@@ -482,8 +498,8 @@ class Tasks:
         if not self.enabled:
             raise RpcError(METHOD_NOT_FOUND, f"Method not found: {context.method} (tasks are not offered)")
         if context.modern:
-            if not _declares_extension(context.client_capabilities):
-                raise _missing_extension()
+            if not declares_extension(context.client_capabilities):
+                raise missing_extension()
         elif context.protocol_version != versions.V2025_11_25:
             raise RpcError(METHOD_NOT_FOUND, f"Method not found: {context.method}")
 

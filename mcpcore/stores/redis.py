@@ -608,6 +608,10 @@ class RedisBus:
         self._wakeup: asyncio.Event | None = None
         self._subscribed: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        #: Set by :meth:`close`: the reader and writer stop at their next turn even if a
+        #: cancellation was swallowed inside the Redis client (seen with redis-py: the writer
+        #: went on waiting, "cancelling", and a server's shutdown hung on it).
+        self._closing = False
 
     # ------------------------------------------------------------ contract
 
@@ -634,6 +638,7 @@ class RedisBus:
         """Start the reader and the writer; wait (at most ``timeout`` s) until the subscription holds."""
         if self._tasks:
             return
+        self._closing = False
         self._wakeup = asyncio.Event()
         self._subscribed = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -646,6 +651,9 @@ class RedisBus:
             _log.warning("subscription bus: Redis not reachable yet; retrying in the background")
 
     async def close(self) -> None:
+        self._closing = True
+        if self._wakeup is not None:
+            self._wakeup.set()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
@@ -660,7 +668,7 @@ class RedisBus:
 
     async def _read(self) -> None:
         delay = 0.05
-        while True:
+        while not self._closing:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self.channel_prefix + "*")
@@ -687,7 +695,7 @@ class RedisBus:
         await subscribed.wait()
         outgoing = self._outgoing
         delay = 0.05
-        while True:
+        while not self._closing:
             if not outgoing:
                 wakeup.clear()
                 await wakeup.wait()
