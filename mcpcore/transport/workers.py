@@ -321,25 +321,27 @@ class _Supervisor:
                 self._spawn(slot)
 
     def _spawn(self, slot: _Slot) -> None:
+        supervisor = os.getpid()
         blocked = set(_STOP_SIGNALS)
         old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
             pid = os.fork()
             if pid == 0:
-                self._child()  # never returns
+                self._child(supervisor)  # never returns
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         slot.pid = pid
         slot.started = time.monotonic()
         _log.info("worker %d started (pid %d)", slot.index, pid)
 
-    def _child(self) -> None:
+    def _child(self, supervisor: int) -> None:
         """The worker process: serve until drained, then leave without running the parent's code."""
         code = 1
         try:
             signal.set_wakeup_fd(-1)
             for signum in (*_STOP_SIGNALS, signal.SIGCHLD):
                 signal.signal(signum, signal.SIG_DFL)  # still blocked: the HTTP server unblocks them
+            _stop_with(supervisor)
             os.close(self.wake_read)
             os.close(self.wake_write)
             sock = self._worker_socket()
@@ -357,6 +359,28 @@ class _Supervisor:
                 sys.stdout.flush()
                 sys.stderr.flush()
             os._exit(code)
+
+
+def _stop_with(supervisor: int) -> None:
+    """Make this worker drain and exit when its supervisor dies, even by SIGKILL (Linux).
+
+    Otherwise a supervisor killed without a chance to drain leaves its workers
+    serving the port with nobody to restart or stop them. The kernel delivers
+    SIGTERM (``PR_SET_PDEATHSIG``; still blocked here, so it waits until the
+    HTTP server can drain); a supervisor gone before that was set means exit now.
+    Elsewhere the supervisor's SIGTERM is the only stop.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    if os.getppid() != supervisor:
+        os._exit(0)
+
+
+#: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 
 def _wake_only(signum: int, frame: object) -> None:

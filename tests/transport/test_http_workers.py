@@ -8,6 +8,7 @@ loopback TCP. Every wait is on an answer or a condition under a deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -106,11 +107,13 @@ class Supervisor:
         raise AssertionError(f"children never matched: {self.children()}\n{self.stderr()}")
 
     def stop(self) -> None:
+        workers = self.children()  # before the supervisor goes: its orphans are reparented
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
-        for pid in self.children():
-            os.kill(pid, signal.SIGKILL)
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def wait_listening(port: int, supervisor: Supervisor) -> None:
@@ -234,6 +237,30 @@ def test_a_killed_worker_is_restarted_and_the_port_keeps_answering(
     (replacement,) = after - before
     seen = run(pids_until(port, lambda s: replacement in s and len(s) == 2), loop_name)
     assert seen == after
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_workers_stop_when_their_supervisor_is_killed(loop_name: str, supervisors: list[Supervisor]) -> None:
+    """A supervisor SIGKILLed with no chance to drain leaves no worker serving the port on its own."""
+    port = free_port()
+    supervisor = workers_server(port, loop_name, supervisors)
+    workers = supervisor.wait_children(lambda c: len(c) == 2)
+    supervisor.process.kill()
+    supervisor.process.wait(10)
+    deadline = time.monotonic() + DEADLINE
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)  # a condition poll bounded by the deadline
+    assert not any(_alive(pid) for pid in workers), "a worker outlived its supervisor"
+    wait_refused(port)
 
 
 def test_a_worker_crash_loop_backs_off(loop_name: str, supervisors: list[Supervisor], tmp_path: Path) -> None:
