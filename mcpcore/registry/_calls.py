@@ -15,6 +15,7 @@ the function is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import os
 import threading
@@ -92,6 +93,45 @@ _DROPPED: Final = 4  # abandoned before a thread picked it up: it never runs
 _POOLS: Final[weakref.WeakSet[ThreadPool]] = weakref.WeakSet()
 
 
+class _Handoff:
+    """Outcomes from the worker threads to one loop, in batches.
+
+    Waking a loop from another thread costs a write to its self-pipe and a
+    scheduled callback. With many calls finishing together, one wake-up
+    drains every outcome that is ready instead of one wake-up per call.
+    """
+
+    __slots__ = ("_lock", "_ready", "_scheduled", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._lock = threading.Lock()
+        self._ready: list[tuple[asyncio.Future[Any], bool, Any]] = []
+        self._scheduled = False
+
+    def put(self, future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+        """From a worker thread: deliver ``value`` (or raise it, when not ``ok``) to ``future``."""
+        with self._lock:
+            self._ready.append((future, ok, value))
+            if self._scheduled:
+                return  # a drain is already on its way and will take this one too
+            self._scheduled = True
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            self.loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            ready, self._ready = self._ready, []
+            self._scheduled = False
+        for future, ok, value in ready:
+            if future.done():
+                continue  # cancelled meanwhile
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
 class Job:
     """One call handed to the worker threads: what the thread runs, and where it stands.
 
@@ -99,33 +139,46 @@ class Job:
     accounting costs no extra allocation per call.
     """
 
-    __slots__ = ("_context", "_fn", "_kwargs", "_pool", "_state", "future")
+    __slots__ = ("_context", "_fn", "_handoff", "_kwargs", "_pool", "_state", "future")
 
-    def __init__(self, pool: ThreadPool, fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, pool: ThreadPool, fn: Callable[..., Any], kwargs: dict[str, Any], handoff: _Handoff
+    ) -> None:
         self._pool = pool
+        self._handoff = handoff
         self._context = contextvars.copy_context()
         self._fn = fn
         self._kwargs = kwargs
         self._state = _QUEUED
-        #: The call's outcome on the loop (set by :meth:`ThreadPool.start`).
-        self.future: asyncio.Future[Any]
+        #: The call's outcome on the loop.
+        self.future: asyncio.Future[Any] = handoff.loop.create_future()
 
-    def __call__(self) -> Any:
-        """Run the function in a worker thread, with the caller's context variables."""
+    def __call__(self) -> None:
+        """Run the function in a worker thread, with the caller's context variables; hand back the outcome."""
         pool = self._pool
         with pool.lock:
-            if self._state == _DROPPED:
-                return None  # its future is already cancelled: nobody reads this
-            self._state = _RUNNING
-            pool.busy += 1
+            # Dropped after a timeout, or cancelled on the loop (a cancelled request) before a thread got
+            # here: it never runs. (Reading the future's state from this thread is a plain field read.)
+            skip = self._state == _DROPPED or self.future.cancelled()
+            if not skip:
+                self._state = _RUNNING
+                pool.busy += 1
+        if skip:
+            self._handoff.put(self.future, True, None)  # nobody reads it; a waiter still gets its answer
+            return
+        ok = True
+        value: Any
         try:
-            return self._context.run(self._fn, **self._kwargs)
+            value = self._context.run(self._fn, **self._kwargs)
+        except BaseException as exc:  # the caller's await raises it, whatever it is
+            ok, value = False, exc
         finally:
             with pool.lock:
                 pool.busy -= 1
                 if self._state == _HUNG:
                     pool.hung -= 1
                 self._state = _DONE
+        self._handoff.put(self.future, ok, value)
 
     def abandon(self) -> None:
         """Its caller stopped waiting (timeout): hung until it returns if running; never run if queued."""
@@ -162,6 +215,7 @@ class ThreadPool:
         self.hung = 0
         self.lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._handoff: _Handoff | None = None
         _POOLS.add(self)
 
     def refusal(self) -> str:
@@ -179,8 +233,12 @@ class ThreadPool:
         if executor is None:  # threads only for servers that use them
             executor = ThreadPoolExecutor(self.max_threads, thread_name_prefix="mcpcore-worker")
             self._executor = executor
-        job = Job(self, fn, kwargs)
-        job.future = asyncio.wrap_future(executor.submit(job), loop=asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        handoff = self._handoff
+        if handoff is None or handoff.loop is not loop:
+            handoff = self._handoff = _Handoff(loop)
+        job = Job(self, fn, kwargs, handoff)
+        executor.submit(job)
         return job
 
 
