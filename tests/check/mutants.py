@@ -8,7 +8,7 @@ rewrites requests and responses the same way. Rewriting at the boundary keeps ea
 rule it breaks, and touches nothing inside mcpcore.
 
 Each :class:`Mutant` names the check ids that must flag it and the official scenario that tests the
-same rule (``tests/check/test_mutants.py`` asserts the first; ``tests/conformance/mutants.py`` runs the
+same rule (``tests/check/test_mutants.py`` asserts the first; ``tests/check/official_mutants.py`` runs the
 second and prints the table of docs/conformance.md).
 """
 
@@ -89,6 +89,24 @@ def _wrong_structured(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "structuredContent": {"mcpcore-mutant": "not what the outputSchema says"}}
 
 
+def _notification(method: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Rewrite:
+    """Notifications ``method`` out of the server get ``change``d (``None``: not sent at all)."""
+
+    def rewrite(msg: Any, methods: dict[Any, str]) -> Any:
+        if type(msg) is not dict or msg.get("method") != method:
+            return msg
+        return change(msg)
+
+    return rewrite
+
+
+def _without_token(msg: dict[str, Any]) -> dict[str, Any]:
+    params = msg.get("params")
+    if type(params) is not dict:
+        return msg
+    return {**msg, "params": {k: v for k, v in params.items() if k != "progressToken"}}
+
+
 _LISTS = ("server/discover", "tools/list", "prompts/list", "resources/list", "resources/templates/list")
 
 MUTANTS: dict[str, Mutant] = {
@@ -127,6 +145,20 @@ MUTANTS: dict[str, Mutant] = {
         (),
         rewrite=_result(("tools/call",), _wrong_structured),
         base="mcpcore.examples.calculator",  # the conformance example has no tool with an outputSchema
+    ),
+    "no-list-changed": Mutant(
+        "no notifications/tools/list_changed after the tool list changes",
+        ("tools.list-changed",),
+        ("tools.list-changed",),
+        ("server-stateless",),
+        rewrite=_notification("notifications/tools/list_changed", lambda msg: None),
+    ),
+    "progress-without-token": Mutant(
+        "notifications/progress without the request's progressToken",
+        ("progress.token",),
+        ("progress.token",),
+        ("tools-call-with-progress",),
+        rewrite=_notification("notifications/progress", _without_token),
     ),
     "origin": Mutant(
         "a foreign Origin or Host is served (no DNS-rebinding protection)",
@@ -167,17 +199,21 @@ def _apply(mutant: Mutant, data: Any, methods: dict[Any, str]) -> Any:
     if mutant.rewrite is None:
         return data
     if type(data) is list:
-        return [mutant.rewrite(item, methods) for item in data]
+        kept = [mutant.rewrite(item, methods) for item in data]
+        return [item for item in kept if item is not None] or None
     return mutant.rewrite(data, methods)
 
 
 def rewrite_line(mutant: Mutant, line: bytes, methods: dict[Any, str]) -> bytes:
-    """One newline-terminated frame out of the server, rewritten (unparseable lines pass unchanged)."""
+    """One newline-terminated frame out of the server, rewritten (unparseable lines pass unchanged;
+    ``b""``: the mutant does not send it at all)."""
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError:
         return line
     changed = _apply(mutant, data, methods)
+    if changed is None:
+        return b""
     return line if changed is data else orjson.dumps(changed) + b"\n"
 
 
@@ -307,7 +343,9 @@ def _rewrite_sse(mutant: Mutant, chunk: bytes, methods: dict[Any, str]) -> bytes
         if line.startswith(b"data:"):
             payload = line[5:].strip()
             if payload:
-                lines[index] = b"data: " + rewrite_line(mutant, payload, methods).rstrip(b"\n")
+                new = rewrite_line(mutant, payload, methods).rstrip(b"\n")
+                # A comment in place of a dropped message: an event without data is never dispatched.
+                lines[index] = b"data: " + new if new else b": dropped by the mutant"
     return b"\n".join(lines)
 
 
