@@ -6,7 +6,7 @@ DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
 .PHONY: test lint typecheck bench check-all clean fuzz soak conformance conformance-client inspector \
-	test-py wheel-smoke servers
+	test-py wheel-smoke servers conformance-mutants
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench: $(BENCH)
 # The official MCP conformance suite against the fixture over HTTP (installs node 22 + suite into .node/).
 conformance: $(DEV)
 	$(PY) tests/conformance/run.py
+
+# The mutants (tests/check/mutants.py, each the example with one rule broken) through the official suite
+# (--scenario, HTTP) and mcpcore check (HTTP and stdio); fails when a tool that tests a rule misses it.
+conformance-mutants: $(DEV)
+	PYTHONPATH=. $(PY) -m tests.check.official_mutants
 
 # The official suite's client scenarios against mcpcore's client (examples/conformance_client.py).
 conformance-client: $(DEV)

@@ -170,6 +170,7 @@ def main(args: argparse.Namespace) -> int:
     selection = {"only": args.only, "skip": args.skip, "spec_version": args.spec_version}
     fuzz = (args.fuzz_count, args.fuzz_seed) if args.fuzz else None
     battery = run_loop(_guarded(target, selection, expected, options, fuzz), loop=args.loop)
+    battery.flags = _flags(args)
     strict = args.strict
     fmt = "json" if json_path == "-" and args.format == "table" else args.format
     report = {
@@ -190,6 +191,30 @@ def main(args: argparse.Namespace) -> int:
     if stale:
         print(f"mcpcore check: expected failures not run here: {', '.join(stale)}", file=sys.stderr)
     return 1 if failed(battery.outcomes, strict=strict) else 0
+
+
+def _flags(args: argparse.Namespace) -> list[str]:
+    """The options that shape the outcomes, as flags (defaults left out), for the report's first line."""
+    flags: list[str] = []
+    for prefix in args.only or []:
+        flags += ["--only", prefix]
+    for prefix in args.skip or []:
+        flags += ["--skip", prefix]
+    if args.spec_version:
+        flags += ["--spec-version", args.spec_version]
+    if args.call_tools != "readonly":
+        flags += ["--call-tools", args.call_tools]
+    if args.slow_tool:
+        flags += ["--slow-tool", args.slow_tool]
+    if args.timeout != 10.0:
+        flags += ["--timeout", f"{args.timeout:g}"]
+    if args.strict:
+        flags.append("--strict")
+    if args.expected_failures:
+        flags += ["--expected-failures", args.expected_failures]
+    if args.fuzz:
+        flags += ["--fuzz", "--fuzz-count", str(args.fuzz_count), "--fuzz-seed", str(args.fuzz_seed)]
+    return flags
 
 
 def load_expected_failures(path: Path) -> list[str]:

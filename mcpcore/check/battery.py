@@ -91,6 +91,9 @@ class Battery:
         self.recorder = Recorder()
         self.facts = Facts()
         self.outcomes: list[Outcome] = []
+        #: The options the run was given, as command-line flags (the report's first line names them);
+        #: ``None`` when the battery was not run from the command line.
+        self.flags: list[str] | None = None
         #: The probes each check opened, so a failure can say why the server died.
         self._probes: dict[str, list[Probe]] = {}
 

@@ -7,18 +7,25 @@ serves it over Streamable HTTP: the example's ASGI app under uvicorn, behind an 
 rewrites requests and responses the same way. Rewriting at the boundary keeps each mutant to the one
 rule it breaks, and touches nothing inside mcpcore.
 
+This is the one set of broken servers: ``mcpcore check``'s agreement tests, the official suite's
+``--scenario`` runs and the fuzzer's fragile server (``cancel-crash``: an unhashable
+``requestId`` in ``notifications/cancelled`` kills it) all use it.
+
 Each :class:`Mutant` names the check ids that must flag it and the official scenario that tests the
-same rule (``tests/check/test_mutants.py`` asserts the first; ``tests/check/official_mutants.py`` runs the
-second and prints the table of docs/conformance.md).
+same rule (``tests/check/test_mutants.py`` and ``tests/fuzz/test_protocol_check.py`` assert the
+first; ``tests/check/official_mutants.py`` runs the second and prints the table of
+docs/conformance.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +60,14 @@ class Mutant:
     strip_response_headers: tuple[str, ...] = ()
     #: The example module the mutant is made of (it has a module-level ``server``).
     base: str = CONFORMANCE
+    #: Called with each message into the server (stdio); an exception it raises kills the server.
+    inbound: Callable[[Any], None] | None = None
+    #: ``mcpcore check --fuzz`` options the flagging checks need (``fuzz.*`` ids only).
+    fuzz_count: int = 0
+
+    @property
+    def http(self) -> bool:
+        return bool(self.http_checks)
 
 
 def _error_code(method: str | None, old: int | None, new: int) -> Rewrite:
@@ -107,6 +122,17 @@ def _without_token(msg: dict[str, Any]) -> dict[str, Any]:
     return {**msg, "params": {k: v for k, v in params.items() if k != "progressToken"}}
 
 
+def _cancel_lookup(msg: Any) -> None:
+    """The hostile-peers bug: a cancellation's ``requestId`` looked up in a dict as it arrives, so an
+    unhashable one (``[1]``, ``{}``) raises ``TypeError``. mcpcore itself had it; the fuzzer exists
+    to find this class of bug."""
+    in_flight: dict[Any, str] = {}
+    if type(msg) is dict and msg.get("method") == "notifications/cancelled" and "id" not in msg:
+        params = msg.get("params")
+        if type(params) is dict:
+            in_flight.get(params.get("requestId"))
+
+
 _LISTS = ("server/discover", "tools/list", "prompts/list", "resources/list", "resources/templates/list")
 
 MUTANTS: dict[str, Mutant] = {
@@ -159,6 +185,15 @@ MUTANTS: dict[str, Mutant] = {
         ("progress.token",),
         ("tools-call-with-progress",),
         rewrite=_notification("notifications/progress", _without_token),
+    ),
+    "cancel-crash": Mutant(
+        "a notifications/cancelled with an unhashable requestId kills the server",
+        ("fuzz.crash",),
+        (),
+        (),
+        inbound=_cancel_lookup,
+        base="mcpcore.examples.calculator",  # its fuzz run is clean, so the crash is the only finding
+        fuzz_count=80,
     ),
     "origin": Mutant(
         "a foreign Origin or Host is served (no DNS-rebinding protection)",
@@ -233,7 +268,15 @@ def serve_stdio(mutant: Mutant) -> int:
         try:
             for line in sys.stdin.buffer:
                 with contextlib.suppress(orjson.JSONDecodeError):
-                    _note_methods(orjson.loads(line), methods)
+                    message = orjson.loads(line)
+                    _note_methods(message, methods)
+                    if mutant.inbound is not None:
+                        try:
+                            mutant.inbound(message)
+                        except Exception:
+                            traceback.print_exc()  # the server dies of it, as a real one would
+                            sys.stderr.flush()
+                            os._exit(1)
                 stdin.write(line)
                 stdin.flush()
         except (BrokenPipeError, OSError):
@@ -365,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="serve Streamable HTTP at /mcp on this port (else stdio)")
     args = parser.parse_args(argv)
     mutant = MUTANTS[args.name]
+    if args.port is not None and mutant.inbound is not None:
+        parser.error(f"{args.name} breaks a rule only over stdio")
     if args.port is not None:
         serve_http(mutant, args.port)
         return 0

@@ -1,5 +1,6 @@
 """Each mutant server (tests/check/mutants.py) breaks one rule; ``mcpcore check`` flags it with the
-expected check ids, over stdio and over Streamable HTTP, and passes what the mutant did not break."""
+expected check ids, over stdio and over Streamable HTTP, and passes what the mutant did not break.
+The fuzzer's mutant (``cancel-crash``) is judged in tests/fuzz/test_protocol_check.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,17 @@ from tests.helpers import ROOT
 
 pytestmark = pytest.mark.timeout(240)
 
-STDIO = sorted(name for name, mutant in MUTANTS.items() if mutant.stdio_checks)
+#: Mutants flagged only by the fuzzer: tests/fuzz/test_protocol_check.py judges them, row by row.
+FUZZ_ONLY = sorted(n for n, m in MUTANTS.items() if m.stdio_checks and m.stdio_checks[0].startswith("fuzz."))
+STDIO = sorted(n for n, m in MUTANTS.items() if m.stdio_checks and n not in FUZZ_ONLY)
+HTTP = sorted(name for name, mutant in MUTANTS.items() if mutant.http)
+
+
+def test_every_mutant_is_flagged_by_some_check() -> None:
+    for name, mutant in MUTANTS.items():
+        assert mutant.stdio_checks or mutant.http_checks, name
+        assert not any(c.startswith("fuzz.") for c in mutant.stdio_checks) or mutant.fuzz_count, name
+    assert FUZZ_ONLY == ["cancel-crash"]
 
 
 @pytest.mark.parametrize("name", STDIO)
@@ -31,7 +42,7 @@ def test_stdio_mutant_is_flagged_by_the_expected_checks(name: str, loop_name: st
     assert by_id["jsonrpc.ids-echoed"].status == "pass"
 
 
-@pytest.mark.parametrize("name", sorted(MUTANTS))
+@pytest.mark.parametrize("name", HTTP)
 def test_http_mutant_is_flagged_by_the_expected_checks(name: str, loop_name: str) -> None:
     mutant = MUTANTS[name]
     port = free_port()
