@@ -64,7 +64,9 @@ def verdict(counts: collections.Counter[str]) -> str:
 
 
 def mcpcore_check(target: list[str], checks: tuple[str, ...], fuzz_count: int = 0) -> dict[str, str]:
-    command = [sys.executable, "-m", "mcpcore", "check", "--json", "--timeout", "5", "--call-tools", "all"]
+    # A generous --timeout: a server that answers costs nothing more, and a loaded machine (two
+    # Python processes start per probe) must not read as a server that answers nothing.
+    command = [sys.executable, "-m", "mcpcore", "check", "--json", "--timeout", "15", "--call-tools", "all"]
     for check_id in checks:
         command += ["--only", check_id]
     if fuzz_count:
@@ -73,6 +75,8 @@ def mcpcore_check(target: list[str], checks: tuple[str, ...], fuzz_count: int = 
     try:
         document = json.loads(completed.stdout)
     except json.JSONDecodeError:
+        tail = completed.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        print(f"mcpcore check {' '.join(target)} wrote no JSON: {' | '.join(tail)}", file=sys.stderr)
         return dict.fromkeys(checks, "no report")
     return {row["id"]: row["status"] for row in document["checks"] if row["id"] in checks}
 
