@@ -103,6 +103,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "--slow-tool", help="NAME:PARAM of a tool that sleeps PARAM seconds (concurrency checks)"
     )
     parser.add_argument(
+        "--list-change-tool",
+        metavar="NAME",
+        help="a tool whose call changes the tool list (tools.list-changed; else guessed by name)",
+    )
+    parser.add_argument(
         "--only", action="append", help="run only checks whose id starts with this (repeatable)"
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for any one answer")
@@ -165,6 +170,7 @@ def main(args: argparse.Namespace) -> int:
     options: dict[str, object] = {
         "call_tools": args.call_tools,
         "slow_tool": args.slow_tool,
+        "list_change_tool": args.list_change_tool,
         "jobs": args.jobs,
     }
     selection = {"only": args.only, "skip": args.skip, "spec_version": args.spec_version}
@@ -206,6 +212,8 @@ def _flags(args: argparse.Namespace) -> list[str]:
         flags += ["--call-tools", args.call_tools]
     if args.slow_tool:
         flags += ["--slow-tool", args.slow_tool]
+    if args.list_change_tool:
+        flags += ["--list-change-tool", args.list_change_tool]
     if args.timeout != 10.0:
         flags += ["--timeout", f"{args.timeout:g}"]
     if args.strict:

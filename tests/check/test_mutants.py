@@ -58,3 +58,20 @@ def test_http_mutant_is_flagged_by_the_expected_checks(name: str, loop_name: str
     for check_id in mutant.http_checks:
         assert by_id[check_id].status in ("fail", "warn"), (check_id, by_id[check_id].detail)
     assert by_id["http.legacy-content-type"].status == "pass"
+
+
+def test_the_unbroken_example_passes_the_new_checks_and_a_named_trigger_is_used(loop_name: str) -> None:
+    """The control for no-list-changed and progress-without-token: the example passes both checks.
+    ``--list-change-tool`` replaces the guess: a tool that changes nothing leaves the SHOULD unmet."""
+    command = [sys.executable, "-m", "mcpcore.examples.conformance"]
+    target = Target(command, env=ENV, cwd=str(ROOT), timeout=5.0)
+    only = ["tools.list-changed", "progress.token"]
+    battery = run_on(run(target, only=only, call_tools="all"), loop_name)
+    by_id = {o.id: o for o in battery.outcomes}
+    assert by_id["tools.list-changed"].status == "pass", by_id["tools.list-changed"].detail
+    assert "legacy" in by_id["tools.list-changed"].detail and "listen" in by_id["tools.list-changed"].detail
+    assert by_id["progress.token"].status == "pass", by_id["progress.token"].detail
+
+    named = run(target, only=["tools.list-changed"], call_tools="all", list_change_tool="test_simple_text")
+    (outcome,) = run_on(named, loop_name).outcomes
+    assert outcome.status == "warn" and "test_simple_text" in outcome.detail, outcome.detail

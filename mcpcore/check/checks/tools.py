@@ -207,13 +207,24 @@ _LIST_CHANGER = re.compile(
 )
 async def _list_changed(b: Battery) -> str | None:
     """Applies only where the server offers a way to change its tool list from outside: a tool named
-    for it. Without one, nothing a client can do makes the list change, so nothing can be judged."""
+    for it, or given with ``--list-change-tool``. Without one, nothing a client can do makes the
+    list change, so nothing can be judged."""
+    named = b.list_change_tool
     trigger = next(
-        (t for t in b.facts.tools if _LIST_CHANGER.search(str(t.get("name", "")))),
+        (
+            t
+            for t in b.facts.tools
+            if (t.get("name") == named if named else _LIST_CHANGER.search(str(t.get("name", ""))))
+        ),
         None,
     )
     if trigger is None:
-        raise NotApplicable("no tool changes the tool list on request (e.g. test_trigger_tool_change)")
+        if named:
+            raise Fail(f"--list-change-tool {named}: the server lists no such tool", level="INFO")
+        raise NotApplicable(
+            "no tool changes the tool list on request (name one with --list-change-tool NAME; "
+            "guessed: e.g. test_trigger_tool_change)"
+        )
     if not may_call(b, trigger):
         raise NotApplicable(f"{trigger.get('name')} is not read-only (use --call-tools all)")
     name = str(trigger["name"])
