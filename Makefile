@@ -6,7 +6,7 @@ DEV    := $(VENV)/.dev-installed
 BENCH  := $(VENV)/.bench-installed
 
 .PHONY: test lint typecheck bench check-all clean fuzz soak conformance conformance-client inspector \
-	test-py wheel-smoke servers conformance-cluster
+	test-py wheel-smoke servers conformance-cluster conformance-mutants
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ conformance: $(DEV)
 # sharing one requestState key and one Redis (tests/cluster/run_conformance.py).
 conformance-cluster: $(DEV) servers
 	PYTHONPATH=. $(PY) -m tests.cluster.run_conformance --redis
+
+# The mutants (tests/check/mutants.py, each the example with one rule broken) through the official suite
+# (--scenario, HTTP) and mcpcore check (HTTP and stdio); fails when a tool that tests a rule misses it.
+conformance-mutants: $(DEV)
+	PYTHONPATH=. $(PY) -m tests.check.official_mutants
 
 # The official suite's client scenarios against mcpcore's client (examples/conformance_client.py).
 conformance-client: $(DEV)

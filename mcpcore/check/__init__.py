@@ -103,6 +103,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "--slow-tool", help="NAME:PARAM of a tool that sleeps PARAM seconds (concurrency checks)"
     )
     parser.add_argument(
+        "--list-change-tool",
+        metavar="NAME",
+        help="a tool whose call changes the tool list (tools.list-changed; else guessed by name)",
+    )
+    parser.add_argument(
         "--only", action="append", help="run only checks whose id starts with this (repeatable)"
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for any one answer")
@@ -165,11 +170,13 @@ def main(args: argparse.Namespace) -> int:
     options: dict[str, object] = {
         "call_tools": args.call_tools,
         "slow_tool": args.slow_tool,
+        "list_change_tool": args.list_change_tool,
         "jobs": args.jobs,
     }
     selection = {"only": args.only, "skip": args.skip, "spec_version": args.spec_version}
     fuzz = (args.fuzz_count, args.fuzz_seed) if args.fuzz else None
     battery = run_loop(_guarded(target, selection, expected, options, fuzz), loop=args.loop)
+    battery.flags = _flags(args)
     strict = args.strict
     fmt = "json" if json_path == "-" and args.format == "table" else args.format
     report = {
@@ -190,6 +197,32 @@ def main(args: argparse.Namespace) -> int:
     if stale:
         print(f"mcpcore check: expected failures not run here: {', '.join(stale)}", file=sys.stderr)
     return 1 if failed(battery.outcomes, strict=strict) else 0
+
+
+def _flags(args: argparse.Namespace) -> list[str]:
+    """The options that shape the outcomes, as flags (defaults left out), for the report's first line."""
+    flags: list[str] = []
+    for prefix in args.only or []:
+        flags += ["--only", prefix]
+    for prefix in args.skip or []:
+        flags += ["--skip", prefix]
+    if args.spec_version:
+        flags += ["--spec-version", args.spec_version]
+    if args.call_tools != "readonly":
+        flags += ["--call-tools", args.call_tools]
+    if args.slow_tool:
+        flags += ["--slow-tool", args.slow_tool]
+    if args.list_change_tool:
+        flags += ["--list-change-tool", args.list_change_tool]
+    if args.timeout != 10.0:
+        flags += ["--timeout", f"{args.timeout:g}"]
+    if args.strict:
+        flags.append("--strict")
+    if args.expected_failures:
+        flags += ["--expected-failures", args.expected_failures]
+    if args.fuzz:
+        flags += ["--fuzz", "--fuzz-count", str(args.fuzz_count), "--fuzz-seed", str(args.fuzz_seed)]
+    return flags
 
 
 def load_expected_failures(path: Path) -> list[str]:

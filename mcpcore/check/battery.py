@@ -79,6 +79,7 @@ class Battery:
         *,
         call_tools: ToolPolicy = "readonly",
         slow_tool: str | None = None,
+        list_change_tool: str | None = None,
         jobs: int = 4,
         extras: dict[str, Any] | None = None,
     ) -> None:
@@ -87,10 +88,15 @@ class Battery:
         self.extras: dict[str, Any] = dict(extras or {})
         self.call_tools: ToolPolicy = call_tools
         self.slow_tool_override = slow_tool
+        #: The tool whose call changes the tool list (``tools.list-changed``), when not guessed.
+        self.list_change_tool = list_change_tool
         self.jobs = max(1, jobs)
         self.recorder = Recorder()
         self.facts = Facts()
         self.outcomes: list[Outcome] = []
+        #: The options the run was given, as command-line flags (the report's first line names them);
+        #: ``None`` when the battery was not run from the command line.
+        self.flags: list[str] | None = None
         #: The probes each check opened, so a failure can say why the server died.
         self._probes: dict[str, list[Probe]] = {}
 

@@ -8,6 +8,7 @@ when it misses, and fails it when it passes, so a baseline can only shrink.
 
 from __future__ import annotations
 
+import shlex
 import textwrap
 from collections.abc import Iterable
 from typing import Any
@@ -15,6 +16,7 @@ from xml.etree import ElementTree
 
 import orjson
 
+from mcpcore import __version__
 from mcpcore.check.battery import Battery
 from mcpcore.check.registry import Outcome
 
@@ -52,8 +54,11 @@ def to_table(battery: Battery, *, width: int = 110, strict: bool = False) -> str
     """One line per check; a miss gets its detail, the clause it breaks and the offending message."""
     facts = battery.facts
     info = facts.server_info or {}
+    flags = ""
+    if battery.flags is not None:
+        flags = f"  ({shlex.join(battery.flags) or 'no flags'}; mcpcore {__version__})"
     lines = [
-        f"mcpcore check: {battery.target.label}",
+        f"mcpcore check: {battery.target.label}{flags}",
         f"server: {info.get('name', '?')} {info.get('version', '?')}; "
         f"legacy: {facts.legacy_version or 'no'}; "
         f"2026-07-28: {'yes' if facts.modern else 'no'}; tools: {len(facts.tools)}",
@@ -102,6 +107,8 @@ def to_json(battery: Battery, *, strict: bool = False) -> bytes:
     facts = battery.facts
     document: dict[str, Any] = {
         "target": battery.target.url or list(battery.target.command),
+        "flags": battery.flags,
+        "mcpcore": __version__,
         "server": facts.server_info,
         "legacyVersion": facts.legacy_version,
         "modern": facts.modern,

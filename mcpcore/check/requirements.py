@@ -384,7 +384,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "MUST",
         "Progress notifications reference only tokens of active requests, and progress "
         "increases with each one.",
-        why_not=NOT_YET,
+        ("progress.token",),
     ),
     R("pagination", "SHOULD", "An invalid cursor gets -32602.", ("pagination.invalid-cursor",)),
     R("pagination", "MUST", "Clients treat cursors as opaque and do not persist them.", why_not=CLIENT),
@@ -445,7 +445,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "tools",
         "SHOULD",
         "A server that declared listChanged notifies when its tool list changes.",
-        why_not=NOT_YET,
+        ("tools.list-changed",),
     ),
     R(
         "resources",

@@ -7,18 +7,25 @@ serves it over Streamable HTTP: the example's ASGI app under uvicorn, behind an 
 rewrites requests and responses the same way. Rewriting at the boundary keeps each mutant to the one
 rule it breaks, and touches nothing inside mcpcore.
 
+This is the one set of broken servers: ``mcpcore check``'s agreement tests, the official suite's
+``--scenario`` runs and the fuzzer's fragile server (``cancel-crash``: an unhashable
+``requestId`` in ``notifications/cancelled`` kills it) all use it.
+
 Each :class:`Mutant` names the check ids that must flag it and the official scenario that tests the
-same rule (``tests/check/test_mutants.py`` asserts the first; ``tests/conformance/mutants.py`` runs the
-second and prints the table of docs/conformance.md).
+same rule (``tests/check/test_mutants.py`` and ``tests/fuzz/test_protocol_check.py`` assert the
+first; ``tests/check/official_mutants.py`` runs the second and prints the table of
+docs/conformance.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +60,14 @@ class Mutant:
     strip_response_headers: tuple[str, ...] = ()
     #: The example module the mutant is made of (it has a module-level ``server``).
     base: str = CONFORMANCE
+    #: Called with each message into the server (stdio); an exception it raises kills the server.
+    inbound: Callable[[Any], None] | None = None
+    #: ``mcpcore check --fuzz`` options the flagging checks need (``fuzz.*`` ids only).
+    fuzz_count: int = 0
+
+    @property
+    def http(self) -> bool:
+        return bool(self.http_checks)
 
 
 def _error_code(method: str | None, old: int | None, new: int) -> Rewrite:
@@ -87,6 +102,35 @@ def _wrong_structured(result: dict[str, Any]) -> dict[str, Any]:
     if "structuredContent" not in result:
         return result
     return {**result, "structuredContent": {"mcpcore-mutant": "not what the outputSchema says"}}
+
+
+def _notification(method: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]) -> Rewrite:
+    """Notifications ``method`` out of the server get ``change``d (``None``: not sent at all)."""
+
+    def rewrite(msg: Any, methods: dict[Any, str]) -> Any:
+        if type(msg) is not dict or msg.get("method") != method:
+            return msg
+        return change(msg)
+
+    return rewrite
+
+
+def _without_token(msg: dict[str, Any]) -> dict[str, Any]:
+    params = msg.get("params")
+    if type(params) is not dict:
+        return msg
+    return {**msg, "params": {k: v for k, v in params.items() if k != "progressToken"}}
+
+
+def _cancel_lookup(msg: Any) -> None:
+    """The hostile-peers bug: a cancellation's ``requestId`` looked up in a dict as it arrives, so an
+    unhashable one (``[1]``, ``{}``) raises ``TypeError``. mcpcore itself had it; the fuzzer exists
+    to find this class of bug."""
+    in_flight: dict[Any, str] = {}
+    if type(msg) is dict and msg.get("method") == "notifications/cancelled" and "id" not in msg:
+        params = msg.get("params")
+        if type(params) is dict:
+            in_flight.get(params.get("requestId"))
 
 
 _LISTS = ("server/discover", "tools/list", "prompts/list", "resources/list", "resources/templates/list")
@@ -128,6 +172,29 @@ MUTANTS: dict[str, Mutant] = {
         rewrite=_result(("tools/call",), _wrong_structured),
         base="mcpcore.examples.calculator",  # the conformance example has no tool with an outputSchema
     ),
+    "no-list-changed": Mutant(
+        "no notifications/tools/list_changed after the tool list changes",
+        ("tools.list-changed",),
+        ("tools.list-changed",),
+        ("server-stateless",),
+        rewrite=_notification("notifications/tools/list_changed", lambda msg: None),
+    ),
+    "progress-without-token": Mutant(
+        "notifications/progress without the request's progressToken",
+        ("progress.token",),
+        ("progress.token",),
+        ("tools-call-with-progress",),
+        rewrite=_notification("notifications/progress", _without_token),
+    ),
+    "cancel-crash": Mutant(
+        "a notifications/cancelled with an unhashable requestId kills the server",
+        ("fuzz.crash",),
+        (),
+        (),
+        inbound=_cancel_lookup,
+        base="mcpcore.examples.calculator",  # its fuzz run is clean, so the crash is the only finding
+        fuzz_count=80,
+    ),
     "origin": Mutant(
         "a foreign Origin or Host is served (no DNS-rebinding protection)",
         (),
@@ -167,17 +234,21 @@ def _apply(mutant: Mutant, data: Any, methods: dict[Any, str]) -> Any:
     if mutant.rewrite is None:
         return data
     if type(data) is list:
-        return [mutant.rewrite(item, methods) for item in data]
+        kept = [mutant.rewrite(item, methods) for item in data]
+        return [item for item in kept if item is not None] or None
     return mutant.rewrite(data, methods)
 
 
 def rewrite_line(mutant: Mutant, line: bytes, methods: dict[Any, str]) -> bytes:
-    """One newline-terminated frame out of the server, rewritten (unparseable lines pass unchanged)."""
+    """One newline-terminated frame out of the server, rewritten (unparseable lines pass unchanged;
+    ``b""``: the mutant does not send it at all)."""
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError:
         return line
     changed = _apply(mutant, data, methods)
+    if changed is None:
+        return b""
     return line if changed is data else orjson.dumps(changed) + b"\n"
 
 
@@ -197,7 +268,15 @@ def serve_stdio(mutant: Mutant) -> int:
         try:
             for line in sys.stdin.buffer:
                 with contextlib.suppress(orjson.JSONDecodeError):
-                    _note_methods(orjson.loads(line), methods)
+                    message = orjson.loads(line)
+                    _note_methods(message, methods)
+                    if mutant.inbound is not None:
+                        try:
+                            mutant.inbound(message)
+                        except Exception:
+                            traceback.print_exc()  # the server dies of it, as a real one would
+                            sys.stderr.flush()
+                            os._exit(1)
                 stdin.write(line)
                 stdin.flush()
         except (BrokenPipeError, OSError):
@@ -307,7 +386,9 @@ def _rewrite_sse(mutant: Mutant, chunk: bytes, methods: dict[Any, str]) -> bytes
         if line.startswith(b"data:"):
             payload = line[5:].strip()
             if payload:
-                lines[index] = b"data: " + rewrite_line(mutant, payload, methods).rstrip(b"\n")
+                new = rewrite_line(mutant, payload, methods).rstrip(b"\n")
+                # A comment in place of a dropped message: an event without data is never dispatched.
+                lines[index] = b"data: " + new if new else b": dropped by the mutant"
     return b"\n".join(lines)
 
 
@@ -327,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="serve Streamable HTTP at /mcp on this port (else stdio)")
     args = parser.parse_args(argv)
     mutant = MUTANTS[args.name]
+    if args.port is not None and mutant.inbound is not None:
+        parser.error(f"{args.name} breaks a rule only over stdio")
     if args.port is not None:
         serve_http(mutant, args.port)
         return 0

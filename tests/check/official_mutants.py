@@ -5,7 +5,9 @@ scenario (``--scenario``), and through ``mcpcore check``; print the table of doc
 use (as ``tests/conformance/run.py`` does), serves each mutant over HTTP on a free loopback port and
 runs only the scenarios that test the broken rule, plus the same scenarios against the unbroken
 example as a control. Over stdio, which the suite cannot test, the mutants run as stdio commands
-under ``mcpcore check`` alone. Exit status 1 when a mutant escapes either tool, or a control fails.
+under ``mcpcore check`` alone (``cancel-crash``, the fuzzer's fragile server, under ``--fuzz``).
+Exit status 1, with a ``MUTANT ESCAPED`` line on stderr for each, when a mutant escapes a tool that
+tests its rule, or when a control fails (``make conformance-mutants``; ``.ci/run`` runs it).
 """
 
 from __future__ import annotations
@@ -61,12 +63,21 @@ def verdict(counts: collections.Counter[str]) -> str:
     return ("**flagged** (" + ", ".join(bad) + ")") if bad else f"passed ({counts['SUCCESS']} SUCCESS)"
 
 
-def mcpcore_check(target: list[str], checks: tuple[str, ...]) -> dict[str, str]:
-    command = [sys.executable, "-m", "mcpcore", "check", "--json", "--timeout", "5", "--call-tools", "all"]
+def mcpcore_check(target: list[str], checks: tuple[str, ...], fuzz_count: int = 0) -> dict[str, str]:
+    # A generous --timeout: a server that answers costs nothing more, and a loaded machine (two
+    # Python processes start per probe) must not read as a server that answers nothing.
+    command = [sys.executable, "-m", "mcpcore", "check", "--json", "--timeout", "15", "--call-tools", "all"]
     for check_id in checks:
         command += ["--only", check_id]
+    if fuzz_count:
+        command += ["--fuzz", "--fuzz-count", str(fuzz_count), "--fuzz-seed", "0"]
     completed = subprocess.run([*command, *target], cwd=ROOT, capture_output=True, timeout=300, check=False)
-    document = json.loads(completed.stdout)
+    try:
+        document = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        tail = completed.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        print(f"mcpcore check {' '.join(target)} wrote no JSON: {' | '.join(tail)}", file=sys.stderr)
+        return dict.fromkeys(checks, "no report")
     return {row["id"]: row["status"] for row in document["checks"] if row["id"] in checks}
 
 
@@ -74,35 +85,42 @@ def flagged(statuses: dict[str, str], checks: tuple[str, ...]) -> bool:
     return bool(checks) and all(statuses.get(c) in ("fail", "warn") for c in checks)
 
 
-def run_mutant(name: str, mutant: Mutant) -> tuple[list[str], bool]:
-    port = free_port()
-    process = serve(["-m", "tests.check.mutants", name, "--port", str(port)], port, "asyncio")
-    url = f"http://127.0.0.1:{port}/mcp"
-    try:
-        suite = {scenario: official(url, scenario) for scenario in mutant.scenarios}
-        http = mcpcore_check([url], mutant.http_checks)
-    finally:
-        process.terminate()
-        process.wait(10)
-    stdio = mcpcore_check(["--", sys.executable, "-m", "tests.check.mutants", name], mutant.stdio_checks)
-    ok = flagged(http, mutant.http_checks) and (
-        not mutant.stdio_checks or flagged(stdio, mutant.stdio_checks)
-    )
-    ok = ok and all(counts["FAILURE"] + counts["WARNING"] for counts in suite.values())
-    official_cell = (
-        "; ".join(f"`{s}`: {verdict(c)}" for s, c in suite.items()) or "no scenario tests this rule"
-    )
-    rows = [
-        f"| `{name}` | {mutant.rule} | {official_cell} | "
-        + ", ".join(f"`{c}` {http.get(c, '?').upper()}" for c in mutant.http_checks)
-        + " | "
-        + (
-            ", ".join(f"`{c}` {stdio.get(c, '?').upper()}" for c in mutant.stdio_checks)
-            or "n/a (an HTTP rule)"
-        )
-        + " |"
+def run_mutant(name: str, mutant: Mutant) -> tuple[str, list[str]]:
+    """The mutant's table row, and how it escaped (empty: both tools caught it wherever they can)."""
+    escapes: list[str] = []
+    suite: dict[str, collections.Counter[str]] = {}
+    http: dict[str, str] = {}
+    if mutant.http:
+        port = free_port()
+        process = serve(["-m", "tests.check.mutants", name, "--port", str(port)], port, "asyncio")
+        url = f"http://127.0.0.1:{port}/mcp"
+        try:
+            suite = {scenario: official(url, scenario) for scenario in mutant.scenarios}
+            http = mcpcore_check([url], mutant.http_checks)
+        finally:
+            process.terminate()
+            process.wait(10)
+        if not flagged(http, mutant.http_checks):
+            escapes.append(f"mcpcore check over HTTP: {http}")
+    stdio: dict[str, str] = {}
+    if mutant.stdio_checks:
+        command = ["--", sys.executable, "-m", "tests.check.mutants", name]
+        stdio = mcpcore_check(command, mutant.stdio_checks, mutant.fuzz_count)
+        if not flagged(stdio, mutant.stdio_checks):
+            escapes.append(f"mcpcore check over stdio: {stdio}")
+    escapes += [
+        f"official scenario {s}: {verdict(c)}" for s, c in suite.items() if not c["FAILURE"] + c["WARNING"]
     ]
-    return rows, ok
+    official_cell = "; ".join(f"`{s}`: {verdict(c)}" for s, c in suite.items()) or (
+        "no scenario tests this rule" if mutant.http else "n/a (a stdio rule: the suite cannot drive stdio)"
+    )
+    http_cell = ", ".join(f"`{c}` {http.get(c, '?').upper()}" for c in mutant.http_checks)
+    stdio_cell = ", ".join(f"`{c}` {stdio.get(c, '?').upper()}" for c in mutant.stdio_checks)
+    row = (
+        f"| `{name}` | {mutant.rule} | {official_cell} | {http_cell or 'n/a (a stdio rule)'} "
+        f"| {stdio_cell or 'n/a (an HTTP rule)'} |"
+    )
+    return row, escapes
 
 
 def controls(scenarios: set[str]) -> tuple[list[str], bool]:
@@ -126,15 +144,27 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or sorted(MUTANTS)
     print(HEADER)
     print("|---|---|---|---|---|")
-    all_ok = True
+    escaped: dict[str, list[str]] = {}
     for name in names:
-        rows, ok = run_mutant(name, MUTANTS[name])
-        all_ok &= ok
-        print("\n".join(rows), flush=True)
+        row, escapes = run_mutant(name, MUTANTS[name])
+        if escapes:
+            escaped[name] = escapes
+        print(row, flush=True)
     lines, controls_ok = controls({s for n in names for s in MUTANTS[n].scenarios})
     print()
     print("\n".join(lines))
-    return 0 if all_ok and controls_ok else 1
+    for name, escapes in escaped.items():
+        for escape in escapes:
+            print(f"MUTANT ESCAPED: {name}: {escape}", file=sys.stderr)
+    if not controls_ok:
+        print(
+            "CONTROL FAILED: a scenario fails the unbroken example (its mutant proves nothing)",
+            file=sys.stderr,
+        )
+    if escaped or not controls_ok:
+        return 1
+    print(f"all {len(names)} mutants caught by every tool that tests their rule")
+    return 0
 
 
 if __name__ == "__main__":

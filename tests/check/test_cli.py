@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 import orjson
 import pytest
 
+from mcpcore import __version__
 from mcpcore.check import Target, run
 from tests.check.test_battery import BROKEN, ENV
 from tests.client.peer import run as run_on
@@ -97,6 +98,10 @@ def test_json_alone_prints_to_stdout_and_json_file_writes_the_file(tmp_path: Pat
     path = tmp_path / "report.json"
     to_file = check_cli("--only", "jsonrpc.parse-error", "--json", str(path), "--", *BROKEN)
     assert to_file.stdout.startswith(b"mcpcore check: ")  # the table still goes to stdout
+    # The first line names the flags that shaped the outcomes: every report has the same head.
+    first = to_file.stdout.decode().splitlines()[0]
+    assert first.endswith(f"  (--only jsonrpc.parse-error --timeout 3; mcpcore {__version__})"), first
+    assert document["flags"] == ["--only", "jsonrpc.parse-error", "--timeout", "3"]
     assert orjson.loads(path.read_bytes())["checks"][0]["id"] == "jsonrpc.parse-error"
 
 

@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 import pytest
 
 from mcpcore.check import Target, run
+from tests.check.test_battery import FIXED_LIST
 from tests.client.peer import run as run_on
 from tests.e2e.test_client_http import calculator_http  # noqa: F401  (module-scoped server fixture)
 
@@ -27,7 +28,7 @@ def test_calculator_over_http_passes_every_check(calculator_http: tuple[str, str
     failed = [(o.id, o.detail, o.evidence) for o in battery.outcomes if o.missed]
     assert failed == []
     not_applicable = {o.id for o in battery.outcomes if o.status == "n/a"}
-    assert not_applicable == STDIO_ONLY
+    assert not_applicable == STDIO_ONLY | FIXED_LIST
     assert outcomes["http.origin"].status == "pass"
     assert outcomes["http.legacy-delete"].detail == "DELETE 200, then 404"
     assert outcomes["cancellation.no-response"].status == "pass"

@@ -1,7 +1,8 @@
 """``mcpcore check --fuzz``: findings are battery rows, named by message, with bytes to replay.
 
-The fragile test server (``tests/check/fragile_server.py``) is right in every
-respect but one: an unhashable ``requestId`` in ``notifications/cancelled``
+The fragile test server is the ``cancel-crash`` mutant of ``tests/check/mutants.py`` (the one set
+of broken servers ``mcpcore check``, the official suite and the fuzzer share): mcpcore's calculator,
+right in every respect but one, since an unhashable ``requestId`` in ``notifications/cancelled``
 kills it. The fuzzer must find exactly that, as a ``fuzz.crash`` FAIL naming the
 message, with the exact bytes and a replay command, and the command line must
 exit 1 for it. mcpcore's calculator must come out clean.
@@ -17,14 +18,15 @@ import pytest
 
 from mcpcore.check import Battery, Target, run
 from mcpcore.check.fuzz import KINDS, fuzz_outcomes
+from tests.check.mutants import MUTANTS
 from tests.fuzz._protocol import run_on, stdio_target
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.timeout(600)
 
-FRAGILE = ["tests/check/fragile_server.py"]
-#: Enough cases to reach the unhashable requestId under every legacy version (it comes early by design).
-FRAGILE_COUNT = 80
+FRAGILE = ["-m", "tests.check.mutants", "cancel-crash"]
+#: Enough cases to reach the unhashable requestId under most versions (the mutant's own count).
+FRAGILE_COUNT = MUTANTS["cancel-crash"].fuzz_count
 
 
 async def _fuzzed(target: Target, count: int) -> tuple[Battery, list[object]]:
@@ -44,7 +46,7 @@ def test_fragile_server_crash_is_found_and_named(loop_name: str) -> None:
     assert "exited" in crash.detail
     assert '"method":"notifications/cancelled"' in crash.evidence
     assert '"requestId":[1]' in crash.evidence
-    assert "replay: printf" in crash.evidence and "fragile_server.py" in crash.evidence
+    assert "replay: printf" in crash.evidence and "tests.check.mutants cancel-crash" in crash.evidence
     others = {
         row_id: row.detail for row_id, row in by_id.items() if row.status != "pass" and row_id != "fuzz.crash"
     }
@@ -98,5 +100,5 @@ def test_calculator_has_no_fuzz_finding(loop_name: str) -> None:
     target = stdio_target(["-m", "mcpcore.examples.calculator"], loop_name)
     battery, rows = run_on(_fuzzed(target, 150), loop_name)
     assert battery.facts.legacy and battery.facts.modern
-    failed = [(row.id, row.detail, row.evidence) for row in rows if row.status == "fail"]  # type: ignore[attr-defined]
+    failed = [(row.id, row.detail, row.evidence) for row in rows if row.status != "pass"]  # type: ignore[attr-defined]
     assert failed == []

@@ -12,6 +12,7 @@ from mcpcore.check.checks import tools as tools
 from mcpcore.check.checks import resources as resources
 from mcpcore.check.checks import prompts as prompts
 from mcpcore.check.checks import completion as completion
+from mcpcore.check.checks import progress as progress
 from mcpcore.check.checks import concurrency as concurrency
 from mcpcore.check.checks import stdio as stdio
 from mcpcore.check.checks import http_sessions as http_sessions

@@ -9,6 +9,7 @@ from jsonschema.validators import validator_for
 
 from mcpcore import versions
 from mcpcore.check.checks.common import SPEC_2025, may_call
+from mcpcore.check.probe import Probe
 from mcpcore.check.registry import Fail, NotApplicable, check
 from mcpcore.check.sample import sample_arguments
 from mcpcore.errors import RemoteProtocolError, RequestTimeoutError, RpcError
@@ -185,3 +186,77 @@ async def _invalid_arguments(b: Battery) -> str | None:
     finally:
         await probe.__aexit__(None, None, None)
     return f"isError under {probe.version}"
+
+
+#: Tools that change the tool list on request: the official fixture's ``test_trigger_tool_change``
+#: and any tool named for it (``add_tool``, ``register-tool``, ``tools_list_changed`` ...).
+_LIST_CHANGER = re.compile(
+    r"trigger.*tool.*change|tools?.?list.?change|(add|register|remove|toggle).?(dynamic.?)?tools?$",
+    re.IGNORECASE,
+)
+
+
+@check(
+    "tools.list-changed",
+    "a tool that changes the tool list is followed by notifications/tools/list_changed",
+    level="SHOULD",
+    url=f"{TOOLS}#list-changed-notification",
+    clause="When the list of available tools changes, servers that declared the listChanged "
+    "capability SHOULD send a notification (legacy: on the connection; 2026-07-28: on a "
+    "subscriptions/listen stream that asked for toolsListChanged).",
+)
+async def _list_changed(b: Battery) -> str | None:
+    """Applies only where the server offers a way to change its tool list from outside: a tool named
+    for it, or given with ``--list-change-tool``. Without one, nothing a client can do makes the
+    list change, so nothing can be judged."""
+    named = b.list_change_tool
+    trigger = next(
+        (
+            t
+            for t in b.facts.tools
+            if (t.get("name") == named if named else _LIST_CHANGER.search(str(t.get("name", ""))))
+        ),
+        None,
+    )
+    if trigger is None:
+        if named:
+            raise Fail(f"--list-change-tool {named}: the server lists no such tool", level="INFO")
+        raise NotApplicable(
+            "no tool changes the tool list on request (name one with --list-change-tool NAME; "
+            "guessed: e.g. test_trigger_tool_change)"
+        )
+    if not may_call(b, trigger):
+        raise NotApplicable(f"{trigger.get('name')} is not read-only (use --call-tools all)")
+    name = str(trigger["name"])
+    arguments = sample_arguments(trigger.get("inputSchema") or {"type": "object"})
+    seen = []
+    legacy_declared = (b.facts.legacy_capabilities.get("tools") or {}).get("listChanged")
+    if b.facts.legacy and legacy_declared and not b.target.is_http:
+        probe = await b.connected("tools.list-changed")
+        try:
+            await probe.s.request("tools/call", {"name": name, "arguments": arguments})
+            await _await_list_changed(probe, b.target.timeout, f"{name} (legacy, {probe.version})")
+        finally:
+            await probe.__aexit__(None, None, None)
+        seen.append("legacy")
+    if b.facts.modern and (b.facts.modern_capabilities.get("tools") or {}).get("listChanged"):
+        async with b.probe("tools.list-changed") as probe:
+            await probe.modern()
+            await probe.s.listen({"toolsListChanged": True}, timeout=b.target.timeout)
+            await probe.s.request("tools/call", {"name": name, "arguments": arguments})
+            await _await_list_changed(probe, b.target.timeout, f"{name} (2026-07-28, a listen stream)")
+        seen.append("2026-07-28 listen stream")
+    if not seen:
+        http = " (over HTTP only a 2026-07-28 listen stream is checked)" if b.target.is_http else ""
+        raise NotApplicable(f"tools.listChanged not declared{http}")
+    return f"after {name}: " + ", ".join(seen)
+
+
+async def _await_list_changed(probe: Probe, timeout: float, what: str) -> None:
+    """The notification may come before or after the call's answer; absence is judged after ``timeout``."""
+    while True:
+        msg = await probe.next_message(timeout)
+        if msg is None:
+            raise Fail(f"no notifications/tools/list_changed within {timeout} s of calling {what}")
+        if type(msg) is dict and msg.get("method") == "notifications/tools/list_changed":
+            return

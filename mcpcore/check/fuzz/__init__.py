@@ -19,9 +19,10 @@ from mcpcore.check.battery import Battery
 from mcpcore.check.fuzz.generate import Hints, Template, templates
 from mcpcore.check.fuzz.mutate import Case, cases_for, encode, mutations
 from mcpcore.check.fuzz.runner import KINDS, Finding, FuzzRun
-from mcpcore.check.registry import Outcome
+from mcpcore.check.registry import Level, Outcome
 
 __all__ = [
+    "CLAUSES",
     "KINDS",
     "Case",
     "Finding",
@@ -37,6 +38,54 @@ __all__ = [
 ]
 
 DEFAULT_COUNT = 300
+
+_JSONRPC = "https://www.jsonrpc.org/specification"
+_SPEC = "https://modelcontextprotocol.io/specification/2025-11-25"
+#: The level, section and clause of each finding kind, as every check carries them: a row of the
+#: same report format as the rest of the battery. An ERROR log is no breach of any clause (INFO).
+CLAUSES: dict[str, tuple[Level, str, str]] = {
+    "crash": (
+        "MUST",
+        f"{_JSONRPC}#response_object",
+        "When a rpc call is made, the Server MUST reply with a Response; a server that exits on a "
+        "client's message answers nothing after it.",
+    ),
+    "hang": (
+        "MUST",
+        f"{_JSONRPC}#response_object",
+        "When a rpc call is made, the Server MUST reply with a Response (an invalid one gets an error "
+        "response: -32600, -32602 ...).",
+    ),
+    "double-answer": (
+        "MUST",
+        f"{_SPEC}/basic#responses",
+        "Responses are sent in reply to requests and MUST include the same ID as the request they "
+        "correspond to: one response per request.",
+    ),
+    "answered-notification": (
+        "MUST",
+        f"{_SPEC}/basic#notifications",
+        "Notifications MUST NOT include an ID; the receiver MUST NOT send a response (JSON-RPC: the "
+        "Server MUST NOT reply to a Notification).",
+    ),
+    "invalid-json": (
+        "MUST",
+        f"{_SPEC}/basic/transports#stdio",
+        "Messages are JSON-RPC, UTF-8 encoded; the server MUST NOT write anything to its stdout that "
+        "is not a valid MCP message.",
+    ),
+    "invalid-response": (
+        "MUST",
+        f"{_SPEC}/basic",
+        "Every message conforms to the schema of the protocol version in use.",
+    ),
+    "error-log": (
+        "INFO",
+        f"{_SPEC}/server/utilities/logging",
+        "No clause: an ERROR-level log line for a client's malformed message is noise an operator "
+        "has to investigate (interop advice).",
+    ),
+}
 #: Findings listed per row (the rest are counted).
 _LISTED = 5
 #: Bytes of a case quoted in full; longer ones are cut (the seed replays them exactly).
@@ -57,26 +106,36 @@ async def fuzz_outcomes(battery: Battery, *, count: int = DEFAULT_COUNT, seed: i
         call_tools=battery.call_tools,
     )
     if not run.versions:
-        return [
-            Outcome(f"fuzz.{kind}", title, "n/a", "the server speaks no era") for kind, title in KINDS.items()
-        ]
+        rows = [_row(kind) for kind in KINDS]
+        for row in rows:
+            row.status, row.detail = "n/a", "the server speaks no era"
+        return rows
     findings = await run.run()
     seconds = time.monotonic() - started
     rows = []
-    for kind, title in KINDS.items():
+    for kind in KINDS:
         mine = [f for f in findings if f.kind == kind]
-        row = Outcome(f"fuzz.{kind}", title, "pass", seconds=seconds / len(KINDS))
+        row = _row(kind)
+        row.seconds = seconds / len(KINDS)
         if mine:
-            row.status = "fail"
-            row.detail = f"{len(mine)} of {run.sent} cases ({_by_mutation(mine)}): " + "; ".join(
-                f"#{f.case.index} {f.case.version} {f.case.description}: {f.detail}" for f in mine[:_LISTED]
+            row.miss(
+                f"{len(mine)} of {run.sent} cases ({_by_mutation(mine)}): "
+                + "; ".join(
+                    f"#{f.case.index} {f.case.version} {f.case.description}: {f.detail}"
+                    for f in mine[:_LISTED]
+                ),
+                evidence(mine[0], battery.target.command, battery.target.url, count, seed),
             )
-            row.evidence = evidence(mine[0], battery.target.command, battery.target.url, count, seed)
         else:
             row.detail = f"{run.sent} cases, none"
         rows.append(row)
     rows[0].detail += _run_notes(run, seed)  # said once, on the first row
     return rows
+
+
+def _row(kind: str) -> Outcome:
+    level, url, clause = CLAUSES[kind]
+    return Outcome(f"fuzz.{kind}", KINDS[kind], "pass", level=level, url=url, clause=clause)
 
 
 def _by_mutation(findings: list[Finding]) -> str:
