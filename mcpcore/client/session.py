@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol, cast
@@ -42,6 +41,7 @@ from typing import Any, Final, Literal, Protocol, cast
 import orjson
 
 from mcpcore import jsonrpc, versions
+from mcpcore.client.cache import CACHEABLE_METHODS, ResponseCache
 from mcpcore.client.subscription import DEFAULT_MAX_BUFFERED, Subscription
 from mcpcore.client.tasks import ClientTasks, follow
 from mcpcore.correlator import Correlator, Outgoing
@@ -98,24 +98,6 @@ NotificationCallback = Callable[[str, dict[str, Any]], Any]
 #: A handler for a server -> client request: params in, result (or awaitable result) out.
 RequestHandler = Callable[[dict[str, Any]], Any]
 
-#: 2026-07-28 results that carry ``ttlMs``/``cacheScope`` and may be served from the cache.
-CACHEABLE_METHODS: Final = frozenset(
-    {
-        "server/discover",
-        "tools/list",
-        "prompts/list",
-        "resources/list",
-        "resources/templates/list",
-        "resources/read",
-    }
-)
-#: Which cached methods each list_changed / updated notification makes stale.
-_INVALIDATES: Final = {
-    "notifications/tools/list_changed": ("tools/list",),
-    "notifications/prompts/list_changed": ("prompts/list",),
-    "notifications/resources/list_changed": ("resources/list", "resources/templates/list"),
-    "notifications/resources/updated": ("resources/read",),
-}
 #: Methods the 2026-07-28 spec lets a server answer with ``InputRequiredResult``.
 _MRTR_METHODS: Final = frozenset({"tools/call", "prompts/get", "resources/read"})
 #: Server -> client request kinds and the client capability each needs.
@@ -147,12 +129,6 @@ class ServerInfo:
     instructions: str | None = None
     #: ``server/discover``'s ``supportedVersions`` (modern), else just the negotiated version.
     supported_versions: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Cached:
-    expires: float
-    result: dict[str, Any]
 
 
 class ClientSession:
@@ -194,7 +170,8 @@ class ClientSession:
         self.on_notification = on_notification
         self.timeout = timeout
         self.log_level = log_level
-        self.cache_enabled = cache
+        #: The 2026-07-28 response cache (``cache=False``: every request goes to the server).
+        self.cache = ResponseCache(cache)
         self.max_input_rounds = max_input_rounds
         self.server: ServerInfo | None = None
         self.closed = False
@@ -204,7 +181,6 @@ class ClientSession:
         self._progress: dict[int | str, ProgressCallback] = {}
         self._in_flight: dict[int | str, asyncio.Task[None]] = {}
         self._subscriptions: dict[int | str, Subscription] = {}
-        self._cache: dict[tuple[str, bytes], _Cached] = {}
         self._callbacks: set[asyncio.Future[Any]] = set()
         self._close_reason = "the connection closed"
 
@@ -322,8 +298,7 @@ class ClientSession:
             subscription = self._subscriptions.get(meta[META_SUBSCRIPTION_ID])
             if subscription is not None:
                 subscription.deliver({"method": method, "params": params})
-        for stale in _INVALIDATES.get(method, ()):
-            self._invalidate(stale)
+        self.cache.invalidated_by(method)
         if method == "notifications/message" and self.on_log is not None:
             self._call_back(self.on_log, params)
         elif self.on_notification is not None:
@@ -519,11 +494,11 @@ class ClientSession:
             result = await self.send_request(method, params, timeout=timeout, progress=progress)
             return _as_result(result)
         version = server.protocol_version
-        key = self._cache_key(method, params)
+        key = self.cache.key(method, params)
         if key is not None:
-            cached = self._cache.get(key)
-            if cached is not None and cached.expires > time.monotonic():
-                return cached.result
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
         retry_params = params
         for _round in range(self.max_input_rounds + 1):
             result = _as_result(
@@ -534,7 +509,7 @@ class ClientSession:
             kind = result.get("resultType", "complete")
             if kind == "complete":
                 if key is not None and retry_params is params:
-                    self._store(key, result)
+                    self.cache.store(key, result)
                 return result
             if kind == "task" and method == "tools/call" and self._declares_tasks():
                 return await self._follow(result, timeout, version)
@@ -602,25 +577,9 @@ class ClientSession:
             responses[key] = await _invoke(handler, request_params)
         return responses
 
-    # ------------------------------------------------------------------ cache
-
-    def _cache_key(self, method: str, params: dict[str, Any] | None) -> tuple[str, bytes] | None:
-        if not self.cache_enabled or method not in CACHEABLE_METHODS:
-            return None
-        relevant = {k: v for k, v in (params or {}).items() if k in ("cursor", "uri")}
-        return (method, orjson.dumps(relevant, option=orjson.OPT_SORT_KEYS))
-
-    def _store(self, key: tuple[str, bytes], result: dict[str, Any]) -> None:
-        ttl = result.get("ttlMs")
-        if type(ttl) is int and ttl > 0:
-            self._cache[key] = _Cached(time.monotonic() + ttl / 1000.0, result)
-
-    def _invalidate(self, method: str) -> None:
-        for key in [key for key in self._cache if key[0] == method]:
-            del self._cache[key]
-
     def clear_cache(self) -> None:
-        self._cache.clear()
+        """Forget every cached result."""
+        self.cache.clear()
 
     # -------------------------------------------------------------- lifecycle
 
@@ -679,9 +638,9 @@ class ClientSession:
             instructions=result.get("instructions"),
             supported_versions=supported,
         )
-        key = self._cache_key("server/discover", {})
+        key = self.cache.key("server/discover", {})
         if key is not None:
-            self._store(key, result)
+            self.cache.store(key, result)
         return self.server
 
     async def connect(
