@@ -37,7 +37,7 @@ from mcpcore.registry.input_required import TASK_REQUESTS, hosts_tasks
 from mcpcore.registry.pagination import Paginator
 from mcpcore.registry.tasks import META_RELATED_TASK, legacy_view
 from mcpcore.stores.memory import InMemoryTaskStore
-from mcpcore.stores.tasks import TERMINAL, TaskData, TaskLimits, TaskStatus
+from mcpcore.stores.tasks import TERMINAL, TaskData, TaskLimits
 
 __all__ = ["DEFAULT_MAX_CLIENT_TASKS", "ClientTasks"]
 
@@ -114,33 +114,22 @@ class ClientTasks:
             if inspect.isawaitable(outcome):
                 outcome = await outcome
         except asyncio.CancelledError:
-            await self._settle(task_id, "cancelled", "Cancelled")
+            await self.store.transition(task_id, "cancelled", "Cancelled")
             raise
         except RpcError as exc:
-            await self._settle(task_id, "failed", exc.message, error=exc.to_wire())
+            await self.store.transition(task_id, "failed", exc.message, error=exc.to_wire())
             return
         except Exception:
             _log.exception("client task %s failed", task_id)
             error = RpcError(INTERNAL_ERROR, "Internal error")
-            await self._settle(task_id, "failed", error.message, error=error.to_wire())
+            await self.store.transition(task_id, "failed", error.message, error=error.to_wire())
             return
         if type(outcome) is not dict:
             _log.error("client task %s: the handler returned %s, not an object", task_id, type(outcome))
             error = RpcError(INTERNAL_ERROR, "Internal error")
-            await self._settle(task_id, "failed", error.message, error=error.to_wire())
+            await self.store.transition(task_id, "failed", error.message, error=error.to_wire())
             return
-        await self._settle(task_id, "completed", result=outcome)
-
-    async def _settle(
-        self,
-        task_id: str,
-        status: TaskStatus,
-        message: str | None = None,
-        *,
-        result: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
-    ) -> None:
-        await self.store.transition(task_id, status, message, result=result, error=error)
+        await self.store.transition(task_id, "completed", result=outcome)
 
     def close(self) -> None:
         """The connection ended: stop every task's work (nobody can read its result any more)."""

@@ -39,13 +39,9 @@ from pathlib import Path
 
 from tests.conformance.run import NODE, ROOT, install, suite_cli
 
-#: The client scenarios of suite 0.1.16's core suite; each must pass in full.
-CORE = frozenset(
+#: The OAuth client scenarios both suites require (0.1.16's core, alpha.12's 2026-07-28 set).
+AUTH_BOTH = frozenset(
     {
-        "initialize",
-        "tools_call",
-        "elicitation-sep1034-client-defaults",
-        "sse-retry",
         "auth/metadata-default",
         "auth/metadata-var1",
         "auth/metadata-var2",
@@ -62,25 +58,13 @@ CORE = frozenset(
         "auth/pre-registration",
     }
 )
+#: The client scenarios of suite 0.1.16's core suite; each must pass in full.
+CORE = AUTH_BOTH | {"initialize", "tools_call", "elicitation-sep1034-client-defaults", "sse-retry"}
 #: The 32 client scenarios alpha.12 requires for 2026-07-28 (``list --client --requirements 2026-07-28``).
-REQUIRED_2026 = frozenset(
+REQUIRED_2026 = AUTH_BOTH | frozenset(
     {
         "tools_call",
         "request-metadata",
-        "auth/metadata-default",
-        "auth/metadata-var1",
-        "auth/metadata-var2",
-        "auth/metadata-var3",
-        "auth/basic-cimd",
-        "auth/scope-from-www-authenticate",
-        "auth/scope-from-scopes-supported",
-        "auth/scope-omitted-when-undefined",
-        "auth/scope-step-up",
-        "auth/scope-retry-limit",
-        "auth/token-endpoint-auth-basic",
-        "auth/token-endpoint-auth-post",
-        "auth/token-endpoint-auth-none",
-        "auth/pre-registration",
         "auth/resource-mismatch",
         "auth/offline-access-scope",
         "auth/offline-access-not-supported",
