@@ -25,7 +25,8 @@ What it owns:
 * **server -> client traffic**: progress and log notifications go to
   callbacks; ``ping``, ``sampling/createMessage``, ``elicitation/create`` and
   ``roots/list`` requests go to handlers, each in its own task (legacy); the
-  same handlers fulfil 2026-07-28 ``InputRequiredResult`` rounds (MRTR).
+  same handlers fulfil 2026-07-28 ``InputRequiredResult`` rounds (MRTR). That
+  contract is :class:`~mcpcore.client.served.ServedRequests`.
 * **the response cache** for 2026-07-28 cacheable results (``ttlMs``).
 """
 
@@ -38,18 +39,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol, cast
 
-import orjson
-
 from mcpcore import jsonrpc, versions
 from mcpcore.client.cache import CACHEABLE_METHODS, ResponseCache
+from mcpcore.client.served import RequestHandler, ServedRequests, derive_capabilities, pong
 from mcpcore.client.subscription import DEFAULT_MAX_BUFFERED, Subscription
 from mcpcore.client.tasks import ClientTasks, follow
 from mcpcore.correlator import Correlator, Outgoing
 from mcpcore.errors import (
     INTERNAL_ERROR,
-    INVALID_PARAMS,
-    INVALID_REQUEST,
-    METHOD_NOT_FOUND,
     UNSUPPORTED_PROTOCOL_VERSION,
     ConnectionClosedError,
     LocalProtocolError,
@@ -95,21 +92,9 @@ ProgressCallback = Callable[[float, "float | None", "str | None"], Any]
 LogCallback = Callable[[dict[str, Any]], Any]
 #: Any other notification: ``(method, params)``.
 NotificationCallback = Callable[[str, dict[str, Any]], Any]
-#: A handler for a server -> client request: params in, result (or awaitable result) out.
-RequestHandler = Callable[[dict[str, Any]], Any]
 
 #: Methods the 2026-07-28 spec lets a server answer with ``InputRequiredResult``.
 _MRTR_METHODS: Final = frozenset({"tools/call", "prompts/get", "resources/read"})
-#: Server -> client request kinds and the client capability each needs.
-_CLIENT_FEATURES: Final = {
-    "sampling/createMessage": "sampling",
-    "elicitation/create": "elicitation",
-    "roots/list": "roots",
-    "tasks/get": "tasks",
-    "tasks/result": "tasks",
-    "tasks/list": "tasks",
-    "tasks/cancel": "tasks",
-}
 
 
 class Sink(Protocol):
@@ -159,13 +144,15 @@ class ClientSession:
             raise ValueError("max_input_rounds must be >= 0")
         self._sink = sink
         self.client_info = client_info or {"name": "mcpcore-client", "version": "0"}
-        self.handlers: dict[str, RequestHandler] = {"ping": _pong, **(handlers or {})}
+        self.handlers: dict[str, RequestHandler] = {"ping": pong, **(handlers or {})}
         #: Client-hosted tasks (2025-11-25): the server may run sampling/elicitation here as tasks.
         self.tasks: ClientTasks | None = None
         if tasks is not False:
             self.tasks = ClientTasks(tasks if isinstance(tasks, TaskLimits) else None)
             self.handlers.update(self.tasks.handlers())
-        self.capabilities = capabilities if capabilities is not None else self._derive_capabilities()
+        if capabilities is None:
+            capabilities = derive_capabilities(self.handlers, self.tasks)
+        self.capabilities = capabilities
         self.on_log = on_log
         self.on_notification = on_notification
         self.timeout = timeout
@@ -179,22 +166,11 @@ class ClientSession:
         self.observers: list[Callable[[Any], None]] = []
         self._outgoing = Correlator(CLIENT)
         self._progress: dict[int | str, ProgressCallback] = {}
-        self._in_flight: dict[int | str, asyncio.Task[None]] = {}
+        #: The server's requests being served (each in its own task).
+        self.served = ServedRequests(self)
         self._subscriptions: dict[int | str, Subscription] = {}
         self._callbacks: set[asyncio.Future[Any]] = set()
         self._close_reason = "the connection closed"
-
-    def _derive_capabilities(self) -> dict[str, Any]:
-        capabilities: dict[str, Any] = {}
-        if "sampling/createMessage" in self.handlers:
-            capabilities["sampling"] = {}
-        if "elicitation/create" in self.handlers:
-            capabilities["elicitation"] = {}
-        if "roots/list" in self.handlers:
-            capabilities["roots"] = {"listChanged": True}
-        if self.tasks is not None:
-            capabilities["tasks"] = self.tasks.capability(set(self.handlers))
-        return capabilities
 
     # ------------------------------------------------------------------ state
 
@@ -271,7 +247,7 @@ class ClientSession:
         elif kind == jsonrpc.NOTIFICATION:
             self._on_notification(msg["method"], msg.get("params") or {})
         else:
-            self._on_request(msg)
+            self.served.receive(msg)
 
     def _on_response(self, msg: dict[str, Any], kind: int) -> None:
         request_id = msg.get("id")
@@ -308,9 +284,7 @@ class ClientSession:
         request_id = params.get("requestId")
         if request_id is None:
             return
-        task = self._in_flight.get(request_id)
-        if task is not None:
-            task.cancel()
+        if self.served.cancel(request_id):
             return
         subscription = self._subscriptions.get(request_id)
         if subscription is not None:  # the server tore a subscriptions/listen stream down
@@ -326,58 +300,6 @@ class ClientSession:
                 task.add_done_callback(self._callbacks.discard)
         except Exception:
             _log.exception("client callback %r failed", callback)
-
-    # ------------------------------------------------------ server -> client
-
-    def _on_request(self, msg: dict[str, Any]) -> None:
-        request_id: int | str = msg["id"]
-        method: str = msg["method"]
-        handler = self.handlers.get(method)
-        if handler is None or not self._declares(method):
-            self.write(
-                jsonrpc.encode_error(request_id, RpcError(METHOD_NOT_FOUND, f"Method not found: {method}"))
-            )
-            return
-        if request_id in self._in_flight:
-            message = f"Invalid request: id {request_id!r} is already in use"
-            self.write(jsonrpc.encode_error(request_id, RpcError(INVALID_REQUEST, message)))
-            return
-        params = msg.get("params")
-        if params is None:
-            params = {}
-        problem = CLIENT.request_problem(method, params)
-        if problem is not None:
-            error = RpcError(INVALID_PARAMS, f"Invalid params: {problem}")
-            self.write(jsonrpc.encode_error(request_id, error))
-            return
-        if self.tasks is not None and "task" in params:
-            version = self.server.protocol_version if self.server is not None else None
-            handler = self.tasks.augmented(handler, method, version, self.capabilities)
-        task = asyncio.ensure_future(self._serve(request_id, method, handler, params))
-        self._in_flight[request_id] = task
-        task.add_done_callback(lambda _t: self._in_flight.pop(request_id, None))
-
-    def _declares(self, method: str) -> bool:
-        capability = _CLIENT_FEATURES.get(method)
-        return capability is None or capability in self.capabilities
-
-    async def _serve(self, request_id: int | str, method: str, handler: RequestHandler, params: Any) -> None:
-        try:
-            result = await _invoke(handler, params)
-        except asyncio.CancelledError:
-            return  # the server cancelled its request: no answer
-        except RpcError as exc:
-            self.write(jsonrpc.encode_error(request_id, exc))
-        except Exception:
-            _log.exception("client handler for %s failed", method)
-            self.write(jsonrpc.encode_error(request_id, RpcError(INTERNAL_ERROR, "Internal error")))
-        else:
-            try:
-                frame = jsonrpc.encode_result(request_id, result)
-            except (TypeError, orjson.JSONEncodeError):
-                _log.exception("the result of the client handler for %s cannot be serialized", method)
-                frame = jsonrpc.encode_error(request_id, RpcError(INTERNAL_ERROR, "Internal error"))
-            self.write(frame)
 
     # ----------------------------------------------------------------- output
 
@@ -538,7 +460,7 @@ class ClientSession:
 
         bound = self.timeout if timeout == "default" else timeout
         try:
-            return await asyncio.wait_for(follow(created, send, self._answer), bound)
+            return await asyncio.wait_for(follow(created, send, self.served.answer), bound)
         except asyncio.TimeoutError:
             raise RequestTimeoutError(
                 f"task {created.get('taskId')!r} did not finish within {bound} s"
@@ -546,7 +468,7 @@ class ClientSession:
 
     async def _fulfil(self, params: dict[str, Any] | None, result: dict[str, Any]) -> dict[str, Any]:
         """Answer an InputRequiredResult's requests; return the params of the retry."""
-        responses = await self._answer(result.get("inputRequests") or {})
+        responses = await self.served.answer(result.get("inputRequests") or {})
         retry = {
             key: value
             for key, value in (params or {}).items()
@@ -557,25 +479,6 @@ class ClientSession:
         if "requestState" in result:
             retry["requestState"] = result["requestState"]
         return retry
-
-    async def _answer(self, requests: dict[str, Any]) -> dict[str, Any]:
-        """The client's answers to a server's ``inputRequests`` (MRTR or a task's), by key."""
-        responses: dict[str, Any] = {}
-        for key, request in requests.items():
-            method: str = request["method"]
-            handler = self.handlers.get(method)
-            if handler is None or not self._declares(method):
-                raise RpcError(
-                    METHOD_NOT_FOUND, f"server asked for {method!r}, which this client does not offer"
-                )
-            request_params = request.get("params") or {}
-            problem = CLIENT.request_problem(method, request_params)
-            if problem is not None:
-                raise RemoteProtocolError(
-                    RpcError(INTERNAL_ERROR, f"malformed inputRequests[{key!r}]: {problem}")
-                )
-            responses[key] = await _invoke(handler, request_params)
-        return responses
 
     def clear_cache(self) -> None:
         """Forget every cached result."""
@@ -728,16 +631,11 @@ class ClientSession:
         self.closed = True
         self._close_reason = reason
         self._outgoing.close(lambda entry: f"{entry.method}: {reason} before the server answered")
-        for task in list(self._in_flight.values()):
-            task.cancel()
+        self.served.close()
         if self.tasks is not None:
             self.tasks.close()
         for subscription in self._subscriptions.values():
             subscription.end()
-
-
-def _pong(params: dict[str, Any]) -> dict[str, Any]:
-    return {}
 
 
 def _modern_capabilities(capabilities: dict[str, Any]) -> dict[str, Any]:
@@ -748,13 +646,6 @@ def _modern_capabilities(capabilities: dict[str, Any]) -> dict[str, Any]:
     extensions = modern.get("extensions")
     modern["extensions"] = {**(extensions if type(extensions) is dict else {}), TASKS_EXTENSION: {}}
     return modern
-
-
-async def _invoke(handler: RequestHandler, params: Any) -> Any:
-    outcome = handler(params)
-    if inspect.isawaitable(outcome):
-        outcome = await outcome
-    return outcome
 
 
 def _as_result(result: Any) -> dict[str, Any]:
