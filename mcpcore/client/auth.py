@@ -56,12 +56,12 @@ import secrets
 import ssl as _ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote_plus, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 import orjson
 
+from mcpcore.client.auth_fetch import Fetched, Fetcher, follow_redirects, redact
 from mcpcore.client.auth_grants import JWT_BEARER, AssertionGrant
 from mcpcore.client.auth_rules import (
     AuthorizationServer,
@@ -72,7 +72,6 @@ from mcpcore.client.auth_rules import (
     authorization_server_metadata_urls,
     canonical_resource,
     check_authorization_response,
-    default_port,
     origin_of,
     parse_challenges,
     parse_www_authenticate,
@@ -82,9 +81,7 @@ from mcpcore.client.auth_rules import (
     s256,
     select_scopes,
 )
-from mcpcore.client.http_pool import HttpPool
 from mcpcore.client.jose import CLIENT_ASSERTION_TYPE, DpopKey, client_assertion
-from mcpcore.wire.http11_client import InvalidResponse
 
 __all__ = [
     "AuthorizationServer",
@@ -108,114 +105,11 @@ __all__ = [
 
 _log = logging.getLogger("mcpcore.client.auth")
 
-#: The largest metadata / token / registration response read (bytes).
-MAX_AUTH_RESPONSE_BYTES: Final = 1 << 20
 DEFAULT_REDIRECT_URI: Final = "http://127.0.0.1/oauth/callback"
 
 #: The application's user agent: gets the authorization URL and the redirect URI, returns the URL
 #: the authorization server redirected to (with ``code``, ``state`` and maybe ``iss``).
 UserAgent = Callable[[str, str], Awaitable[str]]
-
-
-# ----------------------------------------------------------------- fetching
-
-
-@dataclass
-class _Fetched:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        try:
-            return orjson.loads(self.body)
-        except orjson.JSONDecodeError:
-            return None
-
-
-class _Fetcher:
-    """One-shot HTTP exchanges with any origin, on mcpcore's own HTTP client (a pool per origin)."""
-
-    def __init__(self, timeout: float, ssl: _ssl.SSLContext | None = None) -> None:
-        self.timeout = timeout
-        self.ssl = ssl
-        self._pools: dict[tuple[str, str, int], HttpPool] = {}
-
-    def _pool(self, url: str) -> tuple[HttpPool, str, str]:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise OAuthError(f"not an http(s) URL: {url!r}")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        key = (parts.scheme, parts.hostname, port)
-        pool = self._pools.get(key)
-        if pool is None:
-            context: _ssl.SSLContext | None = None
-            if parts.scheme == "https":
-                context = self.ssl or _ssl.create_default_context()
-            pool = HttpPool(
-                parts.hostname, port, ssl=context, max_idle=2, max_body_bytes=MAX_AUTH_RESPONSE_BYTES
-            )
-            self._pools[key] = pool
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        host_header = host if parts.port in (None, default_port(parts.scheme)) else f"{host}:{parts.port}"
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return pool, host_header, target
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        headers: Sequence[tuple[str, str]] = (),
-        body: bytes | None = None,
-    ) -> _Fetched:
-        pool, host, target = self._pool(url)
-        all_headers = [("host", host), ("accept", "application/json"), *headers]
-
-        async def exchange() -> _Fetched:
-            response = await pool.open(method, target, all_headers, body)
-            data = await response.read(MAX_AUTH_RESPONSE_BYTES)
-            return _Fetched(response.status, response.headers, data)
-
-        try:
-            return await asyncio.wait_for(exchange(), self.timeout)
-        except (OSError, InvalidResponse, asyncio.TimeoutError) as exc:
-            raise OAuthError(f"{method} {_redact(url)}: {exc or type(exc).__name__}") from None
-
-    def close(self) -> None:
-        for pool in self._pools.values():
-            pool.close()
-        self._pools.clear()
-
-
-def _redact(url: str) -> str:
-    """A URL for messages: without its query (an authorization URL's query holds the PKCE challenge)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-async def follow_redirects(authorization_url: str, redirect_uri: str, *, max_hops: int = 10) -> str:
-    """A headless user agent: GET the authorization URL, follow redirects until one targets ``redirect_uri``.
-
-    For authorization servers that approve without a login page (tests,
-    conformance mocks, pre-consented clients). The redirect URI itself is
-    never fetched: its URL, with ``code`` and ``state``, is returned.
-    """
-    fetcher = _Fetcher(timeout=30.0)
-    target = urlsplit(redirect_uri)
-    url = authorization_url
-    try:
-        for _ in range(max_hops):
-            response = await fetcher.request("GET", url, [("accept", "text/html, */*")])
-            location = response.headers.get("location")
-            if response.status not in (301, 302, 303, 307, 308) or not location:
-                raise OAuthError(f"the authorization endpoint answered {response.status} without a redirect")
-            url = urljoin(url, location)
-            parts = urlsplit(url)
-            if (parts.scheme, parts.netloc, parts.path) == (target.scheme, target.netloc, target.path):
-                return url
-        raise OAuthError(f"more than {max_hops} redirects from the authorization endpoint")
-    finally:
-        fetcher.close()
 
 
 # --------------------------------------------------------------- the client
@@ -225,7 +119,7 @@ def _form(fields: Mapping[str, str | None]) -> bytes:
     return urlencode({k: v for k, v in fields.items() if v is not None}).encode("ascii")
 
 
-def _token_error(response: _Fetched, what: str) -> OAuthError:
+def _token_error(response: Fetched, what: str) -> OAuthError:
     payload = response.json()
     error = payload.get("error") if type(payload) is dict and type(payload.get("error")) is str else None
     detail = payload.get("error_description") if type(payload) is dict else None
@@ -300,7 +194,7 @@ class OAuth:
         self.dpop = dpop
         self._dpop_key: DpopKey | None = None
         self._nonces: dict[str, str] = {}  # DPoP-Nonce per origin (authorization server, MCP server)
-        self._fetcher = _Fetcher(timeout, ssl)
+        self._fetcher = Fetcher(timeout, ssl)
         self._lock = asyncio.Lock()
 
     def bind(self, server_url: str) -> None:
@@ -415,7 +309,7 @@ class OAuth:
             servers = metadata.get("authorization_servers")
             if type(servers) is not list or not servers or type(servers[0]) is not str:
                 raise OAuthError(
-                    f"the protected-resource metadata at {_redact(url)} names no authorization server"
+                    f"the protected-resource metadata at {redact(url)} names no authorization server"
                 )
             resource = metadata.get("resource")
             if type(resource) is not str or not resource_matches(resource, self.server_url):
@@ -434,10 +328,10 @@ class OAuth:
                 continue
             found = metadata.get("issuer")
             if not legacy and (type(found) is not str or found.rstrip("/") != issuer.rstrip("/")):
-                raise OAuthError(f"the metadata at {_redact(url)} is for issuer {found!r}, not {issuer!r}")
+                raise OAuthError(f"the metadata at {redact(url)} is for issuer {found!r}, not {issuer!r}")
             endpoints = [metadata.get(k) for k in ("authorization_endpoint", "token_endpoint")]
             if not all(type(e) is str for e in endpoints):
-                raise OAuthError(f"the metadata at {_redact(url)} lacks the authorization or token endpoint")
+                raise OAuthError(f"the metadata at {redact(url)} lacks the authorization or token endpoint")
             registration = metadata.get("registration_endpoint")
             return AuthorizationServer(
                 issuer=found if type(found) is str else issuer,
@@ -688,7 +582,7 @@ class OAuth:
         if self.dpop or advertised:
             self._dpop_key = DpopKey()  # raises OAuthError naming the [auth] extra when it is missing
 
-    async def _post_token(self, url: str, headers: list[tuple[str, str]], body: bytes) -> _Fetched:
+    async def _post_token(self, url: str, headers: list[tuple[str, str]], body: bytes) -> Fetched:
         """POST to a token endpoint, with a DPoP proof when binding; one retry with the server's nonce."""
         key = self._dpop_key
         if key is None:
