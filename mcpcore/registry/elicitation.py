@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcpcore.errors import INVALID_PARAMS, RpcError
-from mcpcore.registry.signature import Converter, derive_type
+from mcpcore.registry.type_schemas import Converter, derive_type
 from mcpcore.registry.validation import CompiledSchema
 
 __all__ = ["ElicitationRefused", "TypedForm", "typed_form"]
