@@ -27,9 +27,13 @@ What a replica does here that one process need not:
   replica holds it, else forwarded to the replica the record names (the last
   to open one). There it is sent, or held, bounded, for the next GET.
 
-Known limits: one GET stream per session is enforced per replica, not across
-them; a client's ``notifications/cancelled`` reaching another replica than
-the one running the request is not forwarded (the handler runs to its end).
+* a client's ``notifications/cancelled`` is also published on the server's
+  subscription bus: the replica running the named request, wherever it is,
+  cancels it as if the notification had reached it (request ids are the
+  client's, so no replica can tell from one which replica runs it).
+
+Known limit: one GET stream per session is enforced per replica, not across
+them.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Final
 import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, INVALID_REQUEST
+from mcpcore.inbound import SERVER
 from mcpcore.session import Envelope
 from mcpcore.stores.memory import InMemoryBus
 from mcpcore.stores.sessions import REPLICA_SHIFT, SessionRecord, SessionStore, replica_of
@@ -60,6 +65,12 @@ _log = logging.getLogger("mcpcore.http")
 #: What a forwarded message is (its first byte): the client's answer, or a frame for the GET stream.
 _ANSWER: Final = b"a"
 _OUTBOUND: Final = b"o"
+
+#: The bus topic carrying a client's ``notifications/cancelled`` to every replica.
+TOPIC_CANCELLED: Final = "session_cancelled"
+
+#: The longest string request id whose cancellation is forwarded (ids are short; the bus stays cheap).
+_MAX_FORWARDED_ID: Final = 256
 
 #: Methods whose answer waits until the session's record is rewritten.
 _RECORDED: Final = frozenset(
@@ -143,6 +154,7 @@ class SharedSessions:
         self._joined: asyncio.Future[None] | None = None
         #: Requests being served (strong references until they finish).
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe: Callable[[], None] | None = None
 
     @property
     def first_request_id(self) -> int:
@@ -155,6 +167,7 @@ class SharedSessions:
             joined = self._joined = asyncio.get_running_loop().create_future()
             try:
                 self.replica = await self.store.join(self._deliver)
+                self._unsubscribe = self.endpoint.server.bus.subscribe((TOPIC_CANCELLED,), self._cancelled)
             except BaseException as exc:
                 self._joined = None
                 joined.set_exception(exc)
@@ -196,6 +209,8 @@ class SharedSessions:
         if self._forward_answer(session, msg):
             exchange.respond(202, [], b"")
             return
+        if type(msg) is dict and msg.get("method") == "notifications/cancelled" and "id" not in msg:
+            self._publish_cancelled(session, msg.get("params"))
         recorded = created or (type(msg) is dict and msg.get("method") in _RECORDED)
         held = HeldExchange(exchange) if recorded else None
         stream = PostStream(session, held or exchange, use_sse, http_request)
@@ -255,6 +270,40 @@ class SharedSessions:
             session.connection.receive_message(orjson.loads(body), None)
         elif kind == _OUTBOUND:
             session.hold(body)  # never relayed again: no loops between replicas
+
+    def _publish_cancelled(self, session: LegacyHttpSession, params: Any) -> None:
+        """Tell every replica the client cancelled a request (only its id travels: bounded, checked)."""
+        if params is None or SERVER.notification_problem("notifications/cancelled", params) is not None:
+            return  # malformed: the router here ignores it, and so do the others
+        request_id = params.get("requestId")
+        if request_id is None or (type(request_id) is str and len(request_id) > _MAX_FORWARDED_ID):
+            return
+        payload = {"replica": self.replica, "session": session.session_id, "requestId": request_id}
+        self.endpoint.server.bus.publish(TOPIC_CANCELLED, orjson.dumps(payload))
+
+    def _cancelled(self, topic: str, payload: bytes) -> None:
+        """A client's ``notifications/cancelled`` that reached another replica: it may name a request here.
+
+        The notification goes through this session's router as if it had
+        arrived here (the boundary checks it again; an id not running here
+        is ignored, as the spec says). The replica it reached handled it
+        already, so its own copy is skipped.
+        """
+        forwarded = orjson.loads(payload)
+        if forwarded["replica"] == self.replica:
+            return
+        session = self.endpoint.sessions.sessions.get(forwarded["session"])
+        if session is not None and not session.terminated:
+            params = {"requestId": forwarded["requestId"], "reason": "cancelled through another replica"}
+            session.connection.receive_message(
+                {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params}, None
+            )
+
+    def close(self) -> None:
+        """Stop hearing other replicas' cancellations (the endpoint is closing)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     # -------------------------------------------------------------- sessions
 

@@ -399,6 +399,8 @@ class StreamableHTTP:
     async def close(self, grace: float | None = None) -> None:
         """End every session and let running requests finish within ``grace`` (server shutdown)."""
         grace = self.server.shutdown_grace if grace is None else grace
+        if self.shared is not None:
+            self.shared.close()
         closing = [self.sessions.close(grace), self.modern.close(grace)]
         if self.sse is not None:
             closing.append(self.sse.close(grace))

@@ -191,6 +191,39 @@ def test_an_elicitation_answer_reaching_another_replica_resolves_the_waiting_cal
         call.close()
 
 
+def test_a_cancellation_reaching_another_replica_cancels_the_call_where_it_runs(
+    cluster: Cluster, client: LegacyClient
+) -> None:
+    client.initialize({"elicitation": {}})
+    call = http.client.HTTPConnection(client.host, client.port, timeout=20)
+    elsewhere = LegacyClient(cluster.url)
+    try:
+        body = {
+            "jsonrpc": "2.0",
+            "id": 77,
+            "method": "tools/call",
+            "params": {"name": "test_elicitation", "arguments": {"message": "Never answered"}},
+        }
+        call.request("POST", client.path, body=orjson.dumps(body), headers=client.headers())
+        response = call.getresponse()
+        assert response.status == 200
+        running_on = int((response.getheader("X-Replica") or "r0")[1:])
+        assert _next_message(response)["method"] == "elicitation/create"  # the call now waits, forever
+
+        # Straight to another replica: one that does not run the call.
+        elsewhere = LegacyClient(cluster.replica_url((running_on + 1) % 3))
+        elsewhere.session_id = client.session_id
+        cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77}}
+        assert elsewhere.send(cancel).status == 202
+
+        # A cancelled request gets no answer: its stream ends instead of waiting for the elicitation.
+        rest = response.read()
+        assert b'"id":77' not in rest.replace(b" ", b"")
+    finally:
+        call.close()
+        elsewhere.close()
+
+
 def test_messages_of_no_request_reach_the_get_stream_held_by_another_replica(
     cluster: Cluster, client: LegacyClient
 ) -> None:
