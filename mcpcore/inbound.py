@@ -20,9 +20,10 @@ The tables list what the engine itself reads, in every protocol version:
 extra members are always allowed (the schemas allow them), an optional member
 may also be ``null`` (read as absent, as careless peers send it), and methods
 missing from a table (a user's own methods) get only the generic shape of
-their kind. Shapes compile once, at import, into one straight-line Python
-function each (no schema engine and no recursion per message), so the check on
-the ``tools/call`` hot path is a handful of ``type()`` comparisons.
+their kind. Shapes compile once, on a method's first use, into one
+straight-line Python function each (no schema engine and no recursion per
+message), so the check on the ``tools/call`` hot path is a handful of
+``type()`` comparisons.
 """
 
 from __future__ import annotations
@@ -272,29 +273,71 @@ OBJECT_OR_ARRAY: Final = Kind("an object or an array", dict, list)
 # ------------------------------------------------------------------- contracts
 
 
+class _Checks:
+    """One table of a contract: each method's shape, compiled into its checker on first use.
+
+    Compiling every shape of both roles at import cost a process's cold start
+    more than the rest of the package; a server uses a handful of methods. A
+    method missing from the table (a user's own) gets the kind's generic
+    checker, compiled once too.
+    """
+
+    __slots__ = ("_base", "_checks", "_generic", "_shapes", "_where")
+
+    def __init__(self, shapes: Mapping[str, Obj], base: Mapping[str, Shape], where: str) -> None:
+        self._shapes = shapes
+        self._base = base
+        self._where = where
+        self._checks: dict[str, Problem] = {}
+        self._generic: Problem | None = None
+
+    def __contains__(self, method: object) -> bool:
+        return method in self._shapes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._shapes)
+
+    def check(self, method: str, value: Any) -> str | None:
+        """Why ``value`` does not fit ``method``'s shape, or ``None``."""
+        checker = self._checks.get(method)
+        if checker is None:
+            checker = self._compile(method)
+        return checker(value)
+
+    def _compile(self, method: str) -> Problem:
+        shape = self._shapes.get(method)
+        if shape is None:
+            generic = self._generic
+            if generic is None:
+                generic = self._generic = Obj(self._base).compile(self._where)
+            return generic  # not cached by name: a peer's made-up methods must not grow the table
+        checker = self._checks[method] = Obj({**self._base, **shape.members}).compile(self._where)
+        return checker
+
+
 @dataclass(frozen=True)
 class Contract:
-    """What one role reads from its peer, by method: request params, notification params, results."""
+    """What one role reads from its peer, by method: request params, notification params, results.
 
-    requests: Mapping[str, Problem]
-    notifications: Mapping[str, Problem]
-    results: Mapping[str, Problem]
-    #: For a method missing from a table (a user's own methods): the generic shape of its kind.
-    any_request: Problem
-    any_notification: Problem
-    any_result: Problem
+    A method missing from a table (a user's own methods) is checked against
+    the generic shape of its kind.
+    """
+
+    requests: _Checks
+    notifications: _Checks
+    results: _Checks
 
     def request_problem(self, method: str, params: Any) -> str | None:
         """Why ``params`` cannot be a ``method`` request's params, or ``None``."""
-        return self.requests.get(method, self.any_request)(params)
+        return self.requests.check(method, params)
 
     def notification_problem(self, method: str, params: Any) -> str | None:
         """Why ``params`` cannot be a ``method`` notification's params, or ``None``."""
-        return self.notifications.get(method, self.any_notification)(params)
+        return self.notifications.check(method, params)
 
     def result_problem(self, method: str, result: Any) -> str | None:
         """Why ``result`` cannot answer a ``method`` request, or ``None``."""
-        return self.results.get(method, self.any_result)(result)
+        return self.results.check(method, result)
 
 
 def _contract(
@@ -306,18 +349,11 @@ def _contract(
     notification_base: Mapping[str, Shape],
     result_base: Mapping[str, Shape],
 ) -> Contract:
-    """Compile a role's tables; every entry also gets its kind's common members (``_meta``...)."""
-
-    def build(table: Mapping[str, Obj], base: Mapping[str, Shape], where: str) -> dict[str, Problem]:
-        return {method: Obj({**base, **shape.members}).compile(where) for method, shape in table.items()}
-
+    """A role's tables; every entry also gets its kind's common members (``_meta``...)."""
     return Contract(
-        requests=build(requests, request_base, "params"),
-        notifications=build(notifications, notification_base, "params"),
-        results=build(results, result_base, "result"),
-        any_request=Obj(request_base).compile("params"),
-        any_notification=Obj(notification_base).compile("params"),
-        any_result=Obj(result_base).compile("result"),
+        requests=_Checks(requests, request_base, "params"),
+        notifications=_Checks(notifications, notification_base, "params"),
+        results=_Checks(results, result_base, "result"),
     )
 
 
