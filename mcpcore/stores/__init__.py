@@ -2,15 +2,18 @@
 
 A single process keeps everything in memory (the default, and the fastest).
 Several replicas behind a load balancer share it through a store: Redis ships
-with ``pip install mcpcore[redis]``, and users can plug in another engine by
+with mcpcore (``Server(store="redis://...")``, no extra package), and users can plug in another engine by
 implementing the same small protocols.
 
 Layout (one contract per file, implementations beside them):
 
 * a contract module per concern states the protocol and its invariants;
 * :mod:`mcpcore.stores.memory`: the in-memory implementations (today's behaviour);
-* :mod:`mcpcore.stores.redis`: the Redis implementations, and the one place
-  that imports ``redis`` (only when a Redis store is configured).
+* :mod:`mcpcore.stores.redis` (tasks), :mod:`~mcpcore.stores.redis_events`,
+  :mod:`~mcpcore.stores.redis_bus`, :mod:`~mcpcore.stores.redis_sessions`: the
+  Redis implementations, all on one in-house client
+  (:mod:`~mcpcore.stores.redis_client` over the sans-I/O codec
+  :mod:`~mcpcore.stores.resp`), imported only when a Redis store is configured.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ import pytest
 
 from mcpcore.stores.bus import SubscriptionBus
 from mcpcore.stores.memory import InMemoryBus
-from mcpcore.stores.redis import RedisBus, connect
-from tests.redis_server import free_port, start_redis
+from mcpcore.stores.redis import RedisBus
+from tests.redis_server import admin_client, free_port, start_redis
 
 DEADLINE = 10.0
 
@@ -135,7 +135,7 @@ def test_every_redis_bus_hears_every_other(redis_url: str) -> None:
 def test_the_redis_bus_resubscribes_after_losing_its_connection(redis_url: str) -> None:
     async def scenario() -> None:
         bus = RedisBus(redis_url)
-        admin = connect(redis_url)
+        admin = admin_client(redis_url)
         await bus.start()
         try:
             inbox = Inbox()
