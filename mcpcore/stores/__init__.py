@@ -77,11 +77,18 @@ def open_session_store(spec: object) -> SessionStore | None:
     return None
 
 
-def open_bus(spec: object) -> SubscriptionBus | None:
-    """The subscription bus a ``redis://`` store URL implies; None otherwise (the in-memory bus stays)."""
-    if isinstance(spec, str) and is_redis_url(spec):
-        from mcpcore.stores.redis import RedisBus
+def open_bus(spec: object, tasks: TaskStore | None = None) -> SubscriptionBus | None:
+    """The subscription bus a ``redis://`` store URL implies; None otherwise (the in-memory bus stays).
 
+    Given the Redis task store opened from the same URL, the bus publishes
+    through its client: a task's status change and the notification that
+    follows it share one connection (one fewer per process).
+    """
+    if isinstance(spec, str) and is_redis_url(spec):
+        from mcpcore.stores.redis import RedisBus, RedisTaskStore
+
+        if isinstance(tasks, RedisTaskStore):
+            return RedisBus(tasks.client)
         return RedisBus(spec)
     return None
 

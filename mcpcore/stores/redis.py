@@ -60,17 +60,20 @@ async def shared_state_key(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> byt
 
 
 # --- tasks ---------------------------------------------------------------------------------------
-#: The status machine as a Lua table, generated from the one in the contract (a single source of truth).
+#: The status machine as two Lua functions, generated from the one in the contract (a single source
+#: of truth). Comparisons, not tables: a table literal would be built again on every script call.
 _LUA_TRANSITIONS: Final = (
-    "local allowed = {"
-    + ", ".join(
-        f"{status} = {{{', '.join(f'{target} = true' for target in sorted(targets))}}}"
+    "local function terminal(s) return "
+    + " or ".join(f"s == '{status}'" for status in sorted(TERMINAL))
+    + " end\nlocal function allowed(s, t)\n"
+    + "".join(
+        f"  if s == '{status}' then return "
+        + " or ".join(f"t == '{target}'" for target in sorted(targets))
+        + " end\n"
         for status, targets in TRANSITIONS.items()
         if targets
     )
-    + "}\nlocal terminal = {"
-    + ", ".join(f"{status} = true" for status in sorted(TERMINAL))
-    + "}\n"
+    + "  return false\nend\n"
 )
 
 #: KEYS: task, owner index, lease. ARGV: owner, wall, ttl, poll, key ttl ms, max tasks, lease ms,
@@ -93,7 +96,7 @@ if n >= limit then
     local evicted = false
     for _, id in ipairs(ids) do
       local s = redis.call('HGET', ARGV[9] .. id, 's')
-      if s and (terminal[s] or redis.call('EXISTS', ARGV[12] .. id) == 0) then
+      if s and (terminal(s) or redis.call('EXISTS', ARGV[12] .. id) == 0) then
         redis.call('DEL', ARGV[9] .. id)
         redis.call('ZREM', KEYS[2], id)
         evicted = true
@@ -135,10 +138,10 @@ _TRANSITION: Final = (
     _LUA_TRANSITIONS
     + """
 local s = redis.call('HGET', KEYS[1], 's')
-if not s or not allowed[s] or not allowed[s][ARGV[1]] then return nil end
+if not s or not allowed(s, ARGV[1]) then return nil end
 redis.call('HSET', KEYS[1], 's', ARGV[1], 'u', ARGV[4])
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'm', ARGV[2]) else redis.call('HDEL', KEYS[1], 'm') end
-if terminal[ARGV[1]] then
+if terminal(ARGV[1]) then
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'r', ARGV[5]) end
   if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'e', ARGV[6]) end
   redis.call('HSET', KEYS[1], 'n', 0)
@@ -157,7 +160,7 @@ _ASK: Final = (
     _LUA_TRANSITIONS
     + """
 local s = redis.call('HGET', KEYS[1], 's')
-if not s or terminal[s] then return {} end
+if not s or terminal(s) then return {} end
 local wire = {}
 for i = 2, #ARGV, 2 do
   local key, candidate, n = ARGV[i], ARGV[i], 1
@@ -214,7 +217,7 @@ _HEARTBEAT: Final = (
     _LUA_TRANSITIONS
     + """
 local s = redis.call('HGET', KEYS[1], 's')
-if not s or terminal[s] then
+if not s or terminal(s) then
   redis.call('DEL', KEYS[2])
   return 0
 end
@@ -230,33 +233,40 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+#: The hash fields every task has or may have; any other field is a prefixed one (``i:``, ``a:``, ``k:``).
+_PLAIN_FIELDS: Final = frozenset({b"o", b"s", b"m", b"c", b"u", b"t", b"p", b"r", b"e", b"n"})
+
+
 def _decode(task_id: str, flat: list[Any]) -> TaskData:
     """A task from HGETALL's flat field/value list (see the field names in :class:`RedisTaskStore`)."""
-    fields = {_text(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
-    ttl = _text(fields.get("t", b""))
-    message = fields.get("m")
+    fields: dict[bytes, bytes] = dict(zip(flat[::2], flat[1::2], strict=True))
+    ttl = fields.get(b"t")
+    message = fields.get(b"m")
     data = TaskData(
         task_id,
-        _text(fields["o"]),
-        _text(fields["s"]),
-        float(fields["c"]),
-        float(fields["u"]),
+        fields[b"o"].decode(),
+        fields[b"s"].decode(),
+        float(fields[b"c"]),
+        float(fields[b"u"]),
         int(ttl) if ttl else None,
-        int(fields["p"]),
-        None if message is None else _text(message),
+        int(fields[b"p"]),
+        None if message is None else message.decode(),
     )
-    if "r" in fields:
-        data.result = orjson.loads(fields["r"])
-    if "e" in fields:
-        data.error = orjson.loads(fields["e"])
-    for name, value in fields.items():
-        prefix, key = name[:2], name[2:]
-        if prefix == "i:":
-            data.input_requests[key] = orjson.loads(value)
-        elif prefix == "a:":
-            data.answers[key] = orjson.loads(value)
-        elif prefix == "k:":
-            data.keys_used.add(key)
+    result = fields.get(b"r")
+    if result is not None:
+        data.result = orjson.loads(result)
+    error = fields.get(b"e")
+    if error is not None:
+        data.error = orjson.loads(error)
+    if not _PLAIN_FIELDS.issuperset(fields):
+        for name, value in fields.items():
+            prefix, key = name[:2], name[2:].decode()
+            if prefix == b"i:":
+                data.input_requests[key] = orjson.loads(value)
+            elif prefix == b"a:":
+                data.answers[key] = orjson.loads(value)
+            elif prefix == b"k:":
+                data.keys_used.add(key)
     return data
 
 
@@ -365,11 +375,25 @@ class RedisTaskStore:
         return TaskData(task_id, owner, "working", wall, wall, ttl, self.limits.poll_interval_ms)
 
     async def _fetch(self, task_id: str) -> TaskData | None:
+        """The task as stored, failed first if its runner's lease lapsed.
+
+        The common read is plain: ``HGETALL`` and ``EXISTS`` of the lease in one
+        write (no script for Redis to run). Only a non-terminal task found
+        without its lease goes through :data:`_READ`, which checks again and
+        marks it failed atomically (another replica may have finished it meanwhile).
+        """
+        task, lease = self._task(task_id), self._lease(task_id)
         try:
-            flat = await self._read(
-                [self._task(task_id), self._lease(task_id)],
-                [repr(self._wall()), self._died, WORKER_DIED["message"]],
-            )
+            flat, leased = await self.client.pipeline([("HGETALL", task), ("EXISTS", lease)])
+        except self._errors as exc:
+            raise self._unavailable(exc) from exc
+        if not flat:
+            return None
+        data = _decode(task_id, flat)
+        if leased or data.terminal:
+            return data
+        try:
+            flat = await self._read([task, lease], [repr(self._wall()), self._died, WORKER_DIED["message"]])
         except self._errors as exc:
             raise self._unavailable(exc) from exc
         return None if not flat else _decode(task_id, flat)

@@ -6,8 +6,9 @@ retry wrappers, per-call timeouts, instrumentation) than the loopback round
 trip itself takes. This one does, per command: encode it
 (:func:`~mcpcore.stores.resp.encode_command`), write it, append a future to a
 deque; the reply resolves the oldest future. Commands sent in the same loop
-iteration share the socket in order (pipelining for free), and
-:meth:`RedisClient.pipeline` writes many commands at once.
+iteration go out one after the other without waiting for replies
+(pipelining for free), and :meth:`RedisClient.pipeline` writes many
+commands at once.
 
 Bounds: every command has an answer within ``timeout`` seconds or the
 connection is dropped, failing what waits on it (one timer per connection,
@@ -161,7 +162,7 @@ class _Connection(asyncio.Protocol):
             raise RedisConnectionError("the Redis connection is closed")
         waiter = self._loop.create_future()
         self._waiters.append(waiter)
-        transport.write(data)
+        transport.write(data)  # now: measured faster here than gathering a loop pass's commands first
         if self._timer is None:
             self._arm()
         return waiter
@@ -282,15 +283,25 @@ class RedisClient:
             raise reply
         return reply
 
-    async def pipeline(self, commands: Sequence[Sequence[Arg]]) -> list[Any]:
-        """Send ``commands`` in one write; their replies in order (an error reply as a value, not raised)."""
+    async def pipeline(self, commands: Sequence[Sequence[Arg]], *, raise_errors: bool = True) -> list[Any]:
+        """Send ``commands`` in one write; their replies in order.
+
+        An error reply raises once every reply is in (``raise_errors=False``:
+        it stays in the list as a :class:`~mcpcore.stores.resp.RedisReplyError` value).
+        """
         if not commands:
             return []
         connection = self._connection
         if connection is None or not connection.usable:
             connection = await self._connect()
         data = b"".join(encode_command(*command) for command in commands)
-        return list(await asyncio.gather(*connection.send_many(data, len(commands))))
+        futures = connection.send_many(data, len(commands))
+        await futures[-1]  # replies come in order: once the last is here, every one is
+        replies = [future.result() for future in futures]
+        if raise_errors:
+            for reply in replies:
+                _raise_if_error(reply)
+        return replies
 
     def script(self, source: str) -> Script:
         """A Lua script run by its SHA1 (``EVALSHA``), sent whole only when Redis does not know it yet."""
@@ -354,7 +365,7 @@ class Script:
     async def many(self, calls: Sequence[tuple[Sequence[Arg], Sequence[Arg]]]) -> list[Any]:
         """Run the script once per ``(keys, args)`` in one pipeline; the results (errors raised)."""
         commands = [("EVALSHA", self.sha, len(keys), *keys, *args) for keys, args in calls]
-        replies = await self.client.pipeline(commands)
+        replies = await self.client.pipeline(commands, raise_errors=False)
         missing = [
             n
             for n, reply in enumerate(replies)
@@ -362,7 +373,7 @@ class Script:
         ]
         if missing:
             await self.client.call("SCRIPT", "LOAD", self.source)
-            again = await self.client.pipeline([commands[n] for n in missing])
+            again = await self.client.pipeline([commands[n] for n in missing], raise_errors=False)
             for n, reply in zip(missing, again, strict=True):
                 replies[n] = reply
         for reply in replies:

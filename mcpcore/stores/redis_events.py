@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from mcpcore.stores.events import stream_of
 from mcpcore.stores.redis_client import DEFAULT_TIMEOUT, RedisClient, connect
@@ -52,7 +51,6 @@ class RedisEventStore:
                 ("PEXPIRE", key, self.ttl_ms),
             ]
         )
-        _raise(entry_id)
         return f"{stream_id}_{entry_id.decode()}"
 
     async def replay_after(self, last_event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
@@ -66,16 +64,9 @@ class RedisEventStore:
         seen, rest = await self.redis.pipeline(
             [("XRANGE", key, after, after, "COUNT", 1), ("XRANGE", key, "(" + after, "+")]
         )
-        _raise(seen)
-        _raise(rest)
         if not seen:
             return None  # never stored, trimmed, or expired: a gap must not be skipped silently
         return stream_id, [(f"{stream_id}_{entry.decode()}", _message(fields)) for entry, fields in rest]
-
-
-def _raise(reply: Any) -> None:
-    if isinstance(reply, Exception):
-        raise reply
 
 
 def _message(fields: list[bytes]) -> bytes:

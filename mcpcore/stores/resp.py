@@ -151,20 +151,7 @@ class RespParser:
         end = self._line_end(buf, pos)
         kind = buf[pos]
         if kind == 36:  # $ bulk string
-            length = _number(buf, pos + 1, end)
-            if length < 0:
-                if length != -1:
-                    raise RespProtocolError(f"a bulk string of length {length}")
-                return None, end + 2
-            if length > self.max_bulk:
-                raise RespProtocolError(f"a bulk string of {length} bytes (more than {self.max_bulk})")
-            start = end + 2
-            stop = start + length
-            if len(buf) < stop + 2:
-                raise _Incomplete(stop + 2)
-            if buf[stop : stop + 2] != _CRLF:
-                raise RespProtocolError("a bulk string not followed by CRLF")
-            return buf[start:stop], stop + 2
+            return self._bulk(buf, end, _number(buf, pos + 1, end))
         if kind == 42:  # * array
             count = _number(buf, pos + 1, end)
             if count < 0:
@@ -175,11 +162,30 @@ class RespParser:
                 raise RespProtocolError(f"an array of {count} elements (more than {self.max_elements})")
             if depth >= MAX_DEPTH:
                 raise RespProtocolError(f"arrays nested deeper than {MAX_DEPTH}")
-            items = []
             pos = end + 2
+            if count and pos < len(buf) and buf[pos] == 36:
+                flat = self._flat(buf, pos, count)
+                if flat is not None:
+                    return flat
+            items: list[Any] = []
+            append = items.append
+            size = len(buf)
+            find = buf.find
+            max_bulk = self.max_bulk + 2
             for _ in range(count):
+                # Fast path for the common element: a whole bulk string of a plain length.
+                if pos < size and buf[pos] == 36:
+                    end = find(_CRLF, pos)
+                    if 1 < end - pos <= 11:
+                        digits = buf[pos + 1 : end]
+                        if digits.isdigit():
+                            stop = end + 2 + int(digits)
+                            if stop + 2 <= size and buf[stop : stop + 2] == _CRLF and stop - end <= max_bulk:
+                                append(buf[end + 2 : stop])
+                                pos = stop + 2
+                                continue
                 item, pos = self._parse(buf, pos, depth + 1)
-                items.append(item)
+                append(item)
             return items, pos
         if kind == 58:  # : integer
             return _number(buf, pos + 1, end), end + 2
@@ -189,13 +195,50 @@ class RespParser:
             return RedisReplyError(buf[pos + 1 : end].decode("utf-8", "replace")), end + 2
         raise RespProtocolError(f"unknown RESP type byte {bytes([kind])!r}")
 
+    def _flat(self, buf: bytes, pos: int, count: int) -> tuple[list[bytes], int] | None:
+        """An array of ``count`` bulk strings at ``pos`` in one ``split`` (None: not that simple, or cut).
+
+        The common reply (``HGETALL``, ``ZRANGE``) parsed at C speed: every
+        header must read exactly ``$<length of the next part>``, so a value
+        holding CRLF, a nil, a nested array or a short buffer falls back to
+        the general parser.
+        """
+        parts = buf[pos:].split(_CRLF, 2 * count)
+        if len(parts) <= 2 * count:
+            return None
+        values = parts[1 : 2 * count : 2]
+        if parts[0 : 2 * count : 2] != [b"$%d" % len(value) for value in values]:
+            return None
+        if len(buf) - pos > self.max_bulk and max(map(len, values)) > self.max_bulk:
+            return None
+        return values, len(buf) - len(parts[-1])
+
+    def _bulk(self, buf: bytes, end: int, length: int) -> tuple[bytes | None, int]:
+        """The bulk string whose ``$<length>`` header line ends at ``end``."""
+        if length < 0:
+            if length != -1:
+                raise RespProtocolError(f"a bulk string of length {length}")
+            return None, end + 2
+        if length > self.max_bulk:
+            raise RespProtocolError(f"a bulk string of {length} bytes (more than {self.max_bulk})")
+        start = end + 2
+        stop = start + length
+        if len(buf) < stop + 2:
+            raise _Incomplete(stop + 2)
+        if buf[stop : stop + 2] != _CRLF:
+            raise RespProtocolError("a bulk string not followed by CRLF")
+        return buf[start:stop], stop + 2
+
 
 def _number(buf: bytes, start: int, end: int) -> int:
-    digits = buf[start:end]
-    if (
-        not digits
-        or len(digits) > 20
-        or not (digits.isdigit() or (digits[:1] == b"-" and digits[1:].isdigit()))
-    ):
-        raise RespProtocolError(f"not a RESP integer: {digits[:32]!r}")
-    return int(digits)
+    """The decimal integer in ``buf[start:end]`` (at most 20 characters: RESP integers are 64-bit)."""
+    if 0 < end - start <= 20:
+        try:
+            value = int(buf[start:end])
+        except ValueError:
+            pass
+        else:
+            first = buf[start]
+            if 48 <= first <= 57 or (first == 45 and end - start > 1 and 48 <= buf[start + 1] <= 57):
+                return value  # digits or a minus then digits (int() alone would take "+1", " 1", "1_0")
+    raise RespProtocolError(f"not a RESP integer: {buf[start:end][:32]!r}")

@@ -64,9 +64,13 @@ def test_calls_answer_in_order_and_an_error_reply_raises_without_breaking_the_co
             with pytest.raises(RedisReplyError, match="WRONGTYPE"):
                 await client.call("LPUSH", "n", "x")
             assert await client.call("GET", "n") == b"200"
-            replies = await client.pipeline([("SET", "k", "v"), ("LPUSH", "k", "x"), ("GET", "k")])
+            commands: list[tuple[str, ...]] = [("SET", "k", "v"), ("LPUSH", "k", "x"), ("GET", "k")]
+            with pytest.raises(RedisReplyError, match="WRONGTYPE"):
+                await client.pipeline(commands)
+            replies = await client.pipeline(commands, raise_errors=False)
             assert replies[0] == "OK" and replies[2] == b"v"
-            assert isinstance(replies[1], RedisReplyError)  # an error in a pipeline is a value
+            assert isinstance(replies[1], RedisReplyError)  # asked for: an error in a pipeline is a value
+            assert await client.call("GET", "k") == b"v"  # the connection is still in step
             assert await client.pipeline([]) == []
         finally:
             await client.aclose()
