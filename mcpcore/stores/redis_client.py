@@ -162,7 +162,7 @@ class _Connection(asyncio.Protocol):
             raise RedisConnectionError("the Redis connection is closed")
         waiter = self._loop.create_future()
         self._waiters.append(waiter)
-        transport.write(data)  # now: measured faster here than gathering a loop pass's commands first
+        transport.write(data)  # at once: gathering a loop pass's commands into one write measured no faster
         if self._timer is None:
             self._arm()
         return waiter
