@@ -186,6 +186,18 @@ def _node_version() -> str:
     return done.stdout.strip() or "unknown"
 
 
+def _redis_server_version() -> str:
+    """``redis-server --version``'s ``v=`` field (the Redis the store benchmark starts)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return "not installed"
+    done = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    for word in done.stdout.split():
+        if word.startswith("v="):
+            return word[2:]
+    return "unknown"
+
+
 def _ts_version() -> str:
     package = NODE_DIR / "node_modules" / TS_PACKAGE / "package.json"
     if not package.exists():
@@ -220,8 +232,7 @@ def environment() -> dict[str, str]:
         "mcp (official Python SDK)": _distribution("mcp"),
         "fastmcp": _distribution("fastmcp"),
         "uvicorn (serves the Python peers' HTTP)": _distribution("uvicorn"),
-        "redis (client of the Redis store)": _distribution("redis"),
-        "hiredis (redis-py's C reply parser)": _distribution("hiredis"),
+        "redis-server (the stores' Redis; mcpcore's own client speaks to it)": _redis_server_version(),
         "node": _node_version(),
         f"{TS_PACKAGE} (official TypeScript SDK)": _ts_version(),
     }

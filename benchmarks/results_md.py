@@ -388,7 +388,7 @@ def scaleout_section(data: dict[str, Any] | None) -> list[str]:
         allowed = (REDIS_P50_LIMIT - 1) * task["memory"]["p50_ms"]
         lines += [
             "",
-            f"A bare Redis round trip (redis-py's asyncio client, `GET`, from the bench process) took p50"
+            f"A bare Redis round trip (mcpcore's Redis client, `GET`, from the bench process) took p50"
             f" {_us(trip)} in this run. A {REDIS_P50_LIMIT}x target on the task-creating call leaves Redis"
             f" {_us(allowed)} over the in-memory p50, {allowed / trip:.2f}x one round trip.",
         ]

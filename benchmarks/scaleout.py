@@ -14,9 +14,9 @@ from ``mcpcore bench`` pointed at servers this module starts on loopback:
    ``redis-server`` started here on loopback): a legacy-session ``tools/call``,
    a 2026-07-28 ``tools/call`` that creates a task (the client declares the
    tasks extension), and a ``tasks/get`` reading a task created beforehand;
-   beside them, each round, the p50 of a bare Redis round trip from an
-   asyncio client (redis-py, as the store uses it): the floor under any call
-   the store serves with one round trip.
+   beside them, each round, the p50 of a bare Redis round trip from
+   mcpcore's own asyncio Redis client (the one the stores use): the floor
+   under any call the store serves with one round trip.
 
 Each round runs every server once, the order rotating between rounds; a ratio
 is the median of the per-round ratios (two servers measured back to back see
@@ -190,7 +190,7 @@ def redis_server() -> Iterator[str]:
 
 
 def round_trip(url: str, count: int) -> dict[str, Any]:
-    """``count`` sequential ``GET``s of a missing key from redis-py's asyncio client on uvloop.
+    """``count`` sequential ``GET``s of a missing key from mcpcore's Redis client on uvloop.
 
     The stores make their calls with this client; a store call that needs one
     round trip cannot cost less. Shaped like a bench result (``p50`` in ms).
@@ -201,11 +201,11 @@ def round_trip(url: str, count: int) -> dict[str, Any]:
     async def main() -> list[float]:
         client = connect(url)
         try:
-            await client.get("mcpcore:bench:nothing")
+            await client.call("GET", "mcpcore:bench:nothing")
             times = []
             for _ in range(count):
                 started = time.perf_counter()
-                await client.get("mcpcore:bench:nothing")
+                await client.call("GET", "mcpcore:bench:nothing")
                 times.append(time.perf_counter() - started)
             return times
         finally:

@@ -70,7 +70,7 @@ _LAZY = {
     "HttpOptions": "mcpcore.transport.streamable",
     "HttpServer": "mcpcore.transport.http",
     "InMemoryEventStore": "mcpcore.stores.memory",
-    # Stores shared by replicas (redis itself is imported only when one connects).
+    # Stores shared by replicas (imported on first use; the Redis client is mcpcore's own, stdlib only).
     "InMemoryBus": "mcpcore.stores.memory",
     "RedisBus": "mcpcore.stores.redis",
     "RedisEventStore": "mcpcore.stores.redis",
@@ -79,14 +79,14 @@ _LAZY = {
     "TokenVerifier": "mcpcore.transport.security",
     "serve_http": "mcpcore.transport.http",
     "start_http": "mcpcore.transport.http",
-    # Shared legacy sessions (several replicas); Redis itself is imported only when a client connects.
+    # Shared legacy sessions (several replicas).
     "InMemorySessionStore": "mcpcore.stores.memory_sessions",
     "RedisSessionStore": "mcpcore.stores.redis_sessions",
     "SessionRecord": "mcpcore.stores.sessions",
     "SessionStore": "mcpcore.stores.sessions",
     # A proxy imports the client.
     "proxy": "mcpcore.proxy",
-    # Task stores (the Redis one imports redis only when it connects).
+    # Task stores.
     "InMemoryTaskStore": "mcpcore.stores.memory",
     "RedisTaskStore": "mcpcore.stores.redis",
     "TaskData": "mcpcore.stores.tasks",

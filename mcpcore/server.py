@@ -191,7 +191,14 @@ class Server(Registration):
         self.completions = CompletionRegistry(self.prompts, self.resources)
         self.skills = SkillRegistry(self, page_size=page_size)
         #: How server events reach listeners, here and on other replicas.
-        self.bus: SubscriptionBus = bus if bus is not None else open_bus(store) or InMemoryBus()
+        self.task_limits = TaskLimits(
+            max_tasks=max_tasks,
+            default_ttl_ms=task_ttl_ms,
+            max_ttl_ms=task_max_ttl_ms,
+            poll_interval_ms=task_poll_interval_ms,
+        )
+        task_store = open_task_store(store, self.task_limits)
+        self.bus: SubscriptionBus = bus if bus is not None else open_bus(store, task_store) or InMemoryBus()
         self.subscriptions = Subscriptions(self, self.bus)
         self.capabilities: dict[str, Any] = {"logging": {}} if logging else {}
         self.connections: set[Connection] = set()
@@ -215,15 +222,9 @@ class Server(Registration):
             "logging/setLevel": Method(subs.set_level, capability="logging", modern=False),
             "subscriptions/listen": Method(subs.listen, legacy=False),
         }
-        self.task_limits = TaskLimits(
-            max_tasks=max_tasks,
-            default_ttl_ms=task_ttl_ms,
-            max_ttl_ms=task_max_ttl_ms,
-            poll_interval_ms=task_poll_interval_ms,
-        )
         #: The ``store`` option as given (None: in memory); ``self.tasks.store`` is the task store it opened.
         self.store = store
-        self.tasks = Tasks(self, open_task_store(store, self.task_limits), page_size=page_size)
+        self.tasks = Tasks(self, task_store, page_size=page_size)
         self.tools.task_hook = self.tasks.dispatch
         self._registered.update(self.tasks.methods())
         self._middleware: list[Registered] = [Registered(entry) for entry in middleware]
@@ -243,8 +244,9 @@ class Server(Registration):
         ``store`` is as for the constructor; ``options`` go to the Redis store
         (e.g. ``lease_ms``). Tasks already created are not carried over.
         """
-        self.tasks.use_store(open_task_store(store, self.task_limits, **options))
-        bus = open_bus(store)
+        task_store = open_task_store(store, self.task_limits, **options)
+        self.tasks.use_store(task_store)
+        bus = open_bus(store, task_store)
         if bus is not None:
             self.bus = bus
             self.subscriptions.use_bus(bus)

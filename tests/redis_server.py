@@ -13,8 +13,23 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+
+def admin_client(url: str) -> Redis:
+    """An independent client (redis-py, from the dev extra) to inspect or upset what mcpcore's client wrote.
+
+    The stores speak through mcpcore's own client; checking them with another
+    implementation means a shared misunderstanding of RESP cannot hide a bug.
+    """
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)
 
 
 def free_port() -> int:

@@ -2,15 +2,18 @@
 
 A single process keeps everything in memory (the default, and the fastest).
 Several replicas behind a load balancer share it through a store: Redis ships
-with ``pip install mcpcore[redis]``, and users can plug in another engine by
+with mcpcore (``Server(store="redis://...")``, no extra package), and users can plug in another engine by
 implementing the same small protocols.
 
 Layout (one contract per file, implementations beside them):
 
 * a contract module per concern states the protocol and its invariants;
 * :mod:`mcpcore.stores.memory`: the in-memory implementations (today's behaviour);
-* :mod:`mcpcore.stores.redis`: the Redis implementations, and the one place
-  that imports ``redis`` (only when a Redis store is configured).
+* :mod:`mcpcore.stores.redis` (tasks), :mod:`~mcpcore.stores.redis_events`,
+  :mod:`~mcpcore.stores.redis_bus`, :mod:`~mcpcore.stores.redis_sessions`: the
+  Redis implementations, all on one in-house client
+  (:mod:`~mcpcore.stores.redis_client` over the sans-I/O codec
+  :mod:`~mcpcore.stores.resp`), imported only when a Redis store is configured.
 """
 
 from __future__ import annotations
@@ -74,11 +77,18 @@ def open_session_store(spec: object) -> SessionStore | None:
     return None
 
 
-def open_bus(spec: object) -> SubscriptionBus | None:
-    """The subscription bus a ``redis://`` store URL implies; None otherwise (the in-memory bus stays)."""
-    if isinstance(spec, str) and is_redis_url(spec):
-        from mcpcore.stores.redis import RedisBus
+def open_bus(spec: object, tasks: TaskStore | None = None) -> SubscriptionBus | None:
+    """The subscription bus a ``redis://`` store URL implies; None otherwise (the in-memory bus stays).
 
+    Given the Redis task store opened from the same URL, the bus publishes
+    through its client: a task's status change and the notification that
+    follows it share one connection (one fewer per process).
+    """
+    if isinstance(spec, str) and is_redis_url(spec):
+        from mcpcore.stores.redis import RedisBus, RedisTaskStore
+
+        if isinstance(tasks, RedisTaskStore):
+            return RedisBus(tasks.client)
         return RedisBus(spec)
     return None
 

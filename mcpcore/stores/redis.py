@@ -1,27 +1,29 @@
-"""Redis stores (``pip install mcpcore[redis]``): shared state for replicas behind a load balancer.
+"""Redis stores (``Server(store="redis://...")``): shared state for replicas behind a load balancer.
 
-This is the only module that imports ``redis``, and it does so when a Redis
-store is first configured, so the core install never needs it. Every key a
-store writes carries a TTL or a length bound, so Redis memory stays bounded.
+They speak to Redis through mcpcore's own asyncio client
+(:mod:`mcpcore.stores.redis_client`, stdlib only), so a Redis store needs no
+extra package. Every key a store writes carries a TTL or a length bound, so
+Redis memory stays bounded. This module holds the task store and the shared
+``requestState`` key; the event store and the subscription bus live in
+:mod:`mcpcore.stores.redis_events` and :mod:`mcpcore.stores.redis_bus`
+(re-exported here).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import re
 import secrets
 import time
-from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, Final
 
 import orjson
 
 from mcpcore.errors import INTERNAL_ERROR, RpcError
-from mcpcore.stores.bus import BusHandler, HandlerTable
-from mcpcore.stores.events import stream_of
+from mcpcore.stores.redis_bus import RedisBus
+from mcpcore.stores.redis_client import DEFAULT_TIMEOUT, RedisClient, connect
+from mcpcore.stores.redis_events import RedisEventStore
+from mcpcore.stores.resp import RedisError
 from mcpcore.stores.tasks import (
     DEFAULT_MAX_TTL_MS,
     TERMINAL,
@@ -32,39 +34,24 @@ from mcpcore.stores.tasks import (
     too_many_tasks,
 )
 
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from redis.asyncio import Redis
-
 __all__ = ["STATE_KEY", "RedisBus", "RedisEventStore", "RedisTaskStore", "connect", "shared_state_key"]
 
 _log = logging.getLogger("mcpcore.stores.redis")
-
-
-def connect(url: str, **options: Any) -> Redis:
-    """An asyncio Redis client for ``url`` (``redis://host:port/db``); fails clearly without the extra."""
-    try:
-        from redis.asyncio import Redis
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError(
-            f"a Redis store ({url}) needs the redis extra: pip install 'mcpcore[redis]'"
-        ) from exc
-    return Redis.from_url(url, **options)
-
 
 #: The one key without a TTL besides the replica counter: replicas that come and go must keep agreeing.
 STATE_KEY: Final = "mcpcore:state-key"
 
 
-async def shared_state_key(url: str, *, timeout: float = 5.0) -> bytes:
+async def shared_state_key(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
     """The ``requestState`` key every replica on this Redis uses: the first to ask makes it (``SET NX``).
 
     So replicas given a store and no ``--state-key`` still accept each
     other's ``requestState`` with no secret to distribute by hand.
     """
-    client = connect(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    client = connect(url, timeout=timeout)
     try:
-        await client.set(STATE_KEY, secrets.token_bytes(32), nx=True)
-        key = await client.get(STATE_KEY)
+        await client.call("SET", STATE_KEY, secrets.token_bytes(32), "NX")
+        key = await client.call("GET", STATE_KEY)
     finally:
         await client.aclose()
     if not isinstance(key, bytes) or len(key) < 16:
@@ -73,17 +60,20 @@ async def shared_state_key(url: str, *, timeout: float = 5.0) -> bytes:
 
 
 # --- tasks ---------------------------------------------------------------------------------------
-#: The status machine as a Lua table, generated from the one in the contract (a single source of truth).
+#: The status machine as two Lua functions, generated from the one in the contract (a single source
+#: of truth). Comparisons, not tables: a table literal would be built again on every script call.
 _LUA_TRANSITIONS: Final = (
-    "local allowed = {"
-    + ", ".join(
-        f"{status} = {{{', '.join(f'{target} = true' for target in sorted(targets))}}}"
+    "local function terminal(s) return "
+    + " or ".join(f"s == '{status}'" for status in sorted(TERMINAL))
+    + " end\nlocal function allowed(s, t)\n"
+    + "".join(
+        f"  if s == '{status}' then return "
+        + " or ".join(f"t == '{target}'" for target in sorted(targets))
+        + " end\n"
         for status, targets in TRANSITIONS.items()
         if targets
     )
-    + "}\nlocal terminal = {"
-    + ", ".join(f"{status} = true" for status in sorted(TERMINAL))
-    + "}\n"
+    + "  return false\nend\n"
 )
 
 #: KEYS: task, owner index, lease. ARGV: owner, wall, ttl, poll, key ttl ms, max tasks, lease ms,
@@ -106,7 +96,7 @@ if n >= limit then
     local evicted = false
     for _, id in ipairs(ids) do
       local s = redis.call('HGET', ARGV[9] .. id, 's')
-      if s and (terminal[s] or redis.call('EXISTS', ARGV[12] .. id) == 0) then
+      if s and (terminal(s) or redis.call('EXISTS', ARGV[12] .. id) == 0) then
         redis.call('DEL', ARGV[9] .. id)
         redis.call('ZREM', KEYS[2], id)
         evicted = true
@@ -148,10 +138,10 @@ _TRANSITION: Final = (
     _LUA_TRANSITIONS
     + """
 local s = redis.call('HGET', KEYS[1], 's')
-if not s or not allowed[s] or not allowed[s][ARGV[1]] then return nil end
+if not s or not allowed(s, ARGV[1]) then return nil end
 redis.call('HSET', KEYS[1], 's', ARGV[1], 'u', ARGV[4])
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'm', ARGV[2]) else redis.call('HDEL', KEYS[1], 'm') end
-if terminal[ARGV[1]] then
+if terminal(ARGV[1]) then
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'r', ARGV[5]) end
   if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'e', ARGV[6]) end
   redis.call('HSET', KEYS[1], 'n', 0)
@@ -170,7 +160,7 @@ _ASK: Final = (
     _LUA_TRANSITIONS
     + """
 local s = redis.call('HGET', KEYS[1], 's')
-if not s or terminal[s] then return {} end
+if not s or terminal(s) then return {} end
 local wire = {}
 for i = 2, #ARGV, 2 do
   local key, candidate, n = ARGV[i], ARGV[i], 1
@@ -227,7 +217,7 @@ _HEARTBEAT: Final = (
     _LUA_TRANSITIONS
     + """
 local s = redis.call('HGET', KEYS[1], 's')
-if not s or terminal[s] then
+if not s or terminal(s) then
   redis.call('DEL', KEYS[2])
   return 0
 end
@@ -243,33 +233,40 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+#: The hash fields every task has or may have; any other field is a prefixed one (``i:``, ``a:``, ``k:``).
+_PLAIN_FIELDS: Final = frozenset({b"o", b"s", b"m", b"c", b"u", b"t", b"p", b"r", b"e", b"n"})
+
+
 def _decode(task_id: str, flat: list[Any]) -> TaskData:
     """A task from HGETALL's flat field/value list (see the field names in :class:`RedisTaskStore`)."""
-    fields = {_text(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
-    ttl = _text(fields.get("t", b""))
-    message = fields.get("m")
+    fields: dict[bytes, bytes] = dict(zip(flat[::2], flat[1::2], strict=True))
+    ttl = fields.get(b"t")
+    message = fields.get(b"m")
     data = TaskData(
         task_id,
-        _text(fields["o"]),
-        _text(fields["s"]),
-        float(fields["c"]),
-        float(fields["u"]),
+        fields[b"o"].decode(),
+        fields[b"s"].decode(),
+        float(fields[b"c"]),
+        float(fields[b"u"]),
         int(ttl) if ttl else None,
-        int(fields["p"]),
-        None if message is None else _text(message),
+        int(fields[b"p"]),
+        None if message is None else message.decode(),
     )
-    if "r" in fields:
-        data.result = orjson.loads(fields["r"])
-    if "e" in fields:
-        data.error = orjson.loads(fields["e"])
-    for name, value in fields.items():
-        prefix, key = name[:2], name[2:]
-        if prefix == "i:":
-            data.input_requests[key] = orjson.loads(value)
-        elif prefix == "a:":
-            data.answers[key] = orjson.loads(value)
-        elif prefix == "k:":
-            data.keys_used.add(key)
+    result = fields.get(b"r")
+    if result is not None:
+        data.result = orjson.loads(result)
+    error = fields.get(b"e")
+    if error is not None:
+        data.error = orjson.loads(error)
+    if not _PLAIN_FIELDS.issuperset(fields):
+        for name, value in fields.items():
+            prefix, key = name[:2], name[2:].decode()
+            if prefix == b"i:":
+                data.input_requests[key] = orjson.loads(value)
+            elif prefix == b"a:":
+                data.answers[key] = orjson.loads(value)
+            elif prefix == b"k:":
+                data.keys_used.add(key)
     return data
 
 
@@ -295,14 +292,14 @@ class RedisTaskStore:
 
     Every change is one Lua script (one round trip, atomic against other
     replicas). A Redis error answers -32603 "task store unavailable" (never a
-    hang: the client's socket timeouts bound each call).
+    hang: the client's timeout bounds each call).
     """
 
     synchronous = False
 
     def __init__(
         self,
-        client: Redis,
+        client: RedisClient,
         limits: TaskLimits | None = None,
         *,
         prefix: str = "mcpcore:",
@@ -310,8 +307,6 @@ class RedisTaskStore:
         unbounded_ttl_ms: int = DEFAULT_MAX_TTL_MS,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        from redis.exceptions import RedisError
-
         if lease_ms < 3:
             raise ValueError("lease_ms must be at least 3 milliseconds")
         self.client = client
@@ -322,19 +317,19 @@ class RedisTaskStore:
         self.heartbeat_interval: float | None = lease_ms / 3000
         self._wall = wall
         self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
-        self._create = client.register_script(_CREATE)
-        self._read = client.register_script(_READ)
-        self._transition = client.register_script(_TRANSITION)
-        self._ask = client.register_script(_ASK)
-        self._answer = client.register_script(_ANSWER)
-        self._take = client.register_script(_TAKE)
-        self._heartbeat = client.register_script(_HEARTBEAT)
+        self._create = client.script(_CREATE)
+        self._read = client.script(_READ)
+        self._transition = client.script(_TRANSITION)
+        self._ask = client.script(_ASK)
+        self._answer = client.script(_ANSWER)
+        self._take = client.script(_TAKE)
+        self._heartbeat = client.script(_HEARTBEAT)
         self._died = orjson.dumps(WORKER_DIED)
 
     @classmethod
     def from_url(cls, url: str, limits: TaskLimits | None = None, **options: Any) -> RedisTaskStore:
-        """A store on ``redis://host:port/db`` (sockets time out after 5 s, so nothing hangs)."""
-        client = connect(url, socket_timeout=5.0, socket_connect_timeout=5.0)
+        """A store on ``redis://host:port/db`` (commands time out after 5 s, so nothing hangs)."""
+        client = connect(url)
         return cls(client, limits, **options)
 
     def _task(self, task_id: str) -> str:
@@ -357,8 +352,8 @@ class RedisTaskStore:
         index_ttl = max(ttl, self.limits.max_ttl_ms or 0, self.limits.default_ttl_ms or 0)
         try:
             created = await self._create(
-                keys=[self._task(task_id), self._index(owner), self._lease(task_id)],
-                args=[
+                [self._task(task_id), self._index(owner), self._lease(task_id)],
+                [
                     owner,
                     repr(wall),
                     ttl,
@@ -380,11 +375,25 @@ class RedisTaskStore:
         return TaskData(task_id, owner, "working", wall, wall, ttl, self.limits.poll_interval_ms)
 
     async def _fetch(self, task_id: str) -> TaskData | None:
+        """The task as stored, failed first if its runner's lease lapsed.
+
+        The common read is plain: ``HGETALL`` and ``EXISTS`` of the lease in one
+        write (no script for Redis to run). Only a non-terminal task found
+        without its lease goes through :data:`_READ`, which checks again and
+        marks it failed atomically (another replica may have finished it meanwhile).
+        """
+        task, lease = self._task(task_id), self._lease(task_id)
         try:
-            flat = await self._read(
-                keys=[self._task(task_id), self._lease(task_id)],
-                args=[repr(self._wall()), self._died, WORKER_DIED["message"]],
-            )
+            flat, leased = await self.client.pipeline([("HGETALL", task), ("EXISTS", lease)])
+        except self._errors as exc:
+            raise self._unavailable(exc) from exc
+        if not flat:
+            return None
+        data = _decode(task_id, flat)
+        if leased or data.terminal:
+            return data
+        try:
+            flat = await self._read([task, lease], [repr(self._wall()), self._died, WORKER_DIED["message"]])
         except self._errors as exc:
             raise self._unavailable(exc) from exc
         return None if not flat else _decode(task_id, flat)
@@ -398,17 +407,16 @@ class RedisTaskStore:
     async def list(self, owner: str) -> list[TaskData]:
         index = self._index(owner)
         try:
-            ids = [_text(member) for member in await self.client.zrange(index, 0, -1)]
+            ids = [_text(member) for member in await self.client.call("ZRANGE", index, 0, -1)]
         except self._errors as exc:
             raise self._unavailable(exc) from exc
         if not ids:
             return []
         args = [repr(self._wall()), self._died, WORKER_DIED["message"]]
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for task_id in ids:
-                    await self._read(keys=[self._task(task_id), self._lease(task_id)], args=args, client=pipe)
-                rows = await pipe.execute()
+            rows = await self._read.many(
+                [([self._task(task_id), self._lease(task_id)], args) for task_id in ids]
+            )
             found: list[TaskData] = []
             gone: list[str] = []
             for task_id, flat in zip(ids, rows, strict=True):
@@ -418,7 +426,7 @@ class RedisTaskStore:
                 elif data.owner == owner:
                     found.append(data)
             if gone:
-                await self.client.zrem(index, *gone)
+                await self.client.call("ZREM", index, *gone)
         except self._errors as exc:
             raise self._unavailable(exc) from exc
         return found
@@ -434,8 +442,8 @@ class RedisTaskStore:
     ) -> TaskData | None:
         try:
             flat = await self._transition(
-                keys=[self._task(task_id), self._lease(task_id)],
-                args=[
+                [self._task(task_id), self._lease(task_id)],
+                [
                     status,
                     message or "",
                     "0" if message is None else "1",
@@ -453,7 +461,7 @@ class RedisTaskStore:
         for key, request in requests.items():
             args += [key, orjson.dumps(request)]
         try:
-            wire = await self._ask(keys=[self._task(task_id)], args=args)
+            wire = await self._ask([self._task(task_id)], args)
         except self._errors as exc:
             raise self._unavailable(exc) from exc
         return dict(zip(requests, (_text(key) for key in wire), strict=True)) if wire else {}
@@ -463,7 +471,7 @@ class RedisTaskStore:
         for key, response in responses.items():
             args += [key, orjson.dumps(response)]
         try:
-            return int(await self._answer(keys=[self._task(task_id)], args=args))
+            return int(await self._answer([self._task(task_id)], args))
         except self._errors as exc:
             raise self._unavailable(exc) from exc
 
@@ -471,7 +479,7 @@ class RedisTaskStore:
         if not wire_keys:
             return {}
         try:
-            flat = await self._take(keys=[self._task(task_id)], args=list(wire_keys))
+            flat = await self._take([self._task(task_id)], list(wire_keys))
         except self._errors as exc:
             raise self._unavailable(exc) from exc
         return {_text(flat[i]): orjson.loads(flat[i + 1]) for i in range(0, len(flat), 2)}
@@ -481,12 +489,9 @@ class RedisTaskStore:
         if not ids:
             return set()
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for task_id in ids:
-                    await self._heartbeat(
-                        keys=[self._task(task_id), self._lease(task_id)], args=[self.lease_ms], client=pipe
-                    )
-                alive = await pipe.execute()
+            alive = await self._heartbeat.many(
+                [([self._task(task_id), self._lease(task_id)], [self.lease_ms]) for task_id in ids]
+            )
         except self._errors as exc:
             raise self._unavailable(exc) from exc
         return {task_id for task_id, keep in zip(ids, alive, strict=True) if not keep}
@@ -494,222 +499,11 @@ class RedisTaskStore:
     async def forget(self, owner: str) -> None:
         index = self._index(owner)
         try:
-            ids = [_text(member) for member in await self.client.zrange(index, 0, -1)]
+            ids = [_text(member) for member in await self.client.call("ZRANGE", index, 0, -1)]
             keys = [self._task(task_id) for task_id in ids] + [self._lease(task_id) for task_id in ids]
-            await self.client.delete(index, *keys)
+            await self.client.call("DEL", index, *keys)
         except self._errors as exc:
             raise self._unavailable(exc) from exc
 
     async def close(self) -> None:
         await self.client.aclose()
-
-
-# --- events, subscription bus --------------------------------------------------------------------
-
-
-_ENTRY_ID = re.compile(r"\d{1,20}-\d{1,20}")
-
-
-def _client(client: Redis | str) -> Redis:
-    return connect(client) if isinstance(client, str) else client
-
-
-class RedisEventStore:
-    """:class:`~mcpcore.stores.events.EventStore` in Redis: one capped, expiring Redis stream per SSE stream.
-
-    An event id is ``<stream id>_<Redis entry id>``, so any replica can find
-    the stream and resume after the entry. Every ``XADD`` caps the stream at
-    about ``max_events_per_stream`` entries (``MAXLEN ~``) and renews its
-    ``ttl`` (seconds), in one round trip: Redis memory stays bounded by
-    (live streams x the cap), and a stream nobody writes is gone after the TTL.
-    ``client``: a ``redis.asyncio.Redis`` or a ``redis://`` URL (then every
-    command gives up after ``timeout`` seconds, so a dead Redis never holds a
-    stream or a resumption for ever).
-    """
-
-    def __init__(
-        self,
-        client: Redis | str,
-        *,
-        max_events_per_stream: int = 1000,
-        ttl: float = 3600.0,
-        prefix: str = "mcpcore:",
-        timeout: float = 5.0,
-    ) -> None:
-        if max_events_per_stream < 1:
-            raise ValueError("max_events_per_stream must be at least 1")
-        if ttl <= 0:
-            raise ValueError("ttl must be > 0 seconds")
-        self.redis = (
-            connect(client, socket_timeout=timeout, socket_connect_timeout=timeout)
-            if isinstance(client, str)
-            else client
-        )
-        self.max_events_per_stream = max_events_per_stream
-        self.ttl_ms = max(1, int(ttl * 1000))
-        self.prefix = f"{prefix}events:"
-
-    async def store(self, stream_id: str, message: bytes) -> str:
-        key = self.prefix + stream_id
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(key, {b"m": message}, maxlen=self.max_events_per_stream, approximate=True)
-            pipe.pexpire(key, self.ttl_ms)
-            entry_id, _ = await pipe.execute()
-        return f"{stream_id}_{entry_id.decode()}"
-
-    async def replay_after(self, last_event_id: str) -> tuple[str, list[tuple[str, bytes]]] | None:
-        stream_id = stream_of(last_event_id)
-        if stream_id is None:
-            return None
-        after = last_event_id[len(stream_id) + 1 :]
-        if _ENTRY_ID.fullmatch(after) is None:
-            return None
-        key = self.prefix + stream_id
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xrange(key, after, after, count=1)
-            pipe.xrange(key, "(" + after, "+")
-            seen, rest = await pipe.execute()
-        if not seen:
-            return None  # never stored, trimmed, or expired: a gap must not be skipped silently
-        return stream_id, [(f"{stream_id}_{entry.decode()}", fields[b"m"]) for entry, fields in rest]
-
-
-class RedisBus:
-    """:class:`~mcpcore.stores.bus.SubscriptionBus` over Redis pub/sub.
-
-    One subscriber connection per process (a pattern subscription to
-    ``<prefix>bus:*``; topics are told apart locally), re-established after
-    a failure with a capped backoff. ``publish`` never blocks: messages wait
-    in a queue of at most ``max_queued`` (the oldest dropped with a WARNING
-    when Redis cannot keep up or is down) and one task sends them in order.
-    Before :meth:`start` (and after :meth:`close`) nothing is published, as
-    in one process where nobody listens before the server serves.
-    Every process hears its own messages through Redis, so a local listener
-    and a remote one get the same thing the same way.
-    ``client``: a ``redis.asyncio.Redis`` or a ``redis://`` URL.
-    """
-
-    def __init__(
-        self,
-        client: Redis | str,
-        *,
-        prefix: str = "mcpcore:",
-        max_queued: int = 10_000,
-        max_backoff: float = 5.0,
-    ) -> None:
-        if max_queued < 1:
-            raise ValueError("max_queued must be at least 1")
-        self.redis = _client(client)
-        self.channel_prefix = f"{prefix}bus:"
-        self.max_queued = max_queued
-        self.max_backoff = max_backoff
-        self._handlers = HandlerTable()
-        self._outgoing: deque[tuple[str, bytes]] = deque()
-        self._wakeup: asyncio.Event | None = None
-        self._subscribed: asyncio.Event | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        #: Set by :meth:`close`: the reader and writer stop at their next turn even if a
-        #: cancellation was swallowed inside the Redis client (seen with redis-py: the writer
-        #: went on waiting, "cancelling", and a server's shutdown hung on it).
-        self._closing = False
-
-    # ------------------------------------------------------------ contract
-
-    def publish(self, topic: str, payload: bytes) -> None:
-        if not self._tasks:
-            # Not serving (e.g. tools registered at import): no listener here yet, and other
-            # replicas must not hear a burst of stale changes whenever one starts.
-            _log.debug("subscription bus not started: dropped a %s message", topic)
-            return
-        outgoing = self._outgoing
-        outgoing.append((topic, payload))
-        if len(outgoing) > self.max_queued:
-            outgoing.popleft()
-            _log.warning(
-                "subscription bus: %d messages queued for Redis, dropped the oldest", self.max_queued
-            )
-        if self._wakeup is not None:
-            self._wakeup.set()
-
-    def subscribe(self, topics: Iterable[str], handler: BusHandler) -> Callable[[], None]:
-        return self._handlers.subscribe(topics, handler)
-
-    async def start(self, timeout: float = 5.0) -> None:
-        """Start the reader and the writer; wait (at most ``timeout`` s) until the subscription holds."""
-        if self._tasks:
-            return
-        self._closing = False
-        self._wakeup = asyncio.Event()
-        self._subscribed = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._read()), loop.create_task(self._write())]
-        if self._outgoing:
-            self._wakeup.set()
-        try:
-            await asyncio.wait_for(self._subscribed.wait(), timeout)
-        except asyncio.TimeoutError:
-            _log.warning("subscription bus: Redis not reachable yet; retrying in the background")
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._wakeup is not None:
-            self._wakeup.set()
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._wakeup = self._subscribed = None
-
-    # ------------------------------------------------------------ tasks
-
-    def _deliver(self, channel: bytes, payload: bytes) -> None:
-        topic = channel.decode(errors="replace")[len(self.channel_prefix) :]
-        self._handlers.deliver(topic, payload)
-
-    async def _read(self) -> None:
-        delay = 0.05
-        while not self._closing:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.psubscribe(self.channel_prefix + "*")
-                assert self._subscribed is not None
-                self._subscribed.set()
-                delay = 0.05
-                async for message in pubsub.listen():
-                    if message.get("type") == "pmessage":
-                        self._deliver(message["channel"], message["data"])
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                _log.warning("subscription bus: lost Redis (%s); resubscribing in %.2f s", exc, delay)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.max_backoff)
-
-    async def _write(self) -> None:
-        wakeup, subscribed = self._wakeup, self._subscribed
-        assert wakeup is not None and subscribed is not None
-        # Not before this process listens: what it publishes is for its own listeners too.
-        await subscribed.wait()
-        outgoing = self._outgoing
-        delay = 0.05
-        while not self._closing:
-            if not outgoing:
-                wakeup.clear()
-                await wakeup.wait()
-                continue
-            topic, payload = outgoing[0]
-            try:
-                await self.redis.publish(self.channel_prefix + topic, payload)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                _log.warning("subscription bus: publish failed (%s); retrying in %.2f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_backoff)
-                continue
-            delay = 0.05
-            if outgoing and outgoing[0] == (topic, payload):
-                outgoing.popleft()

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from mcpcore.stores.redis import connect
+from mcpcore.stores.redis_client import RedisClient, RedisSubscriber, connect
 from mcpcore.stores.sessions import MAX_REPLICA, Deliver, SessionRecord
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from redis.asyncio import Redis
 
 __all__ = ["RedisSessionStore"]
 
@@ -38,7 +35,7 @@ _RESUBSCRIBE_DELAY: Final = 1.0
 class RedisSessionStore:
     """Session records and answer routing in Redis (see the module docstring for the keys)."""
 
-    def __init__(self, client: Redis, *, prefix: str = "mcpcore:") -> None:
+    def __init__(self, client: RedisClient, *, prefix: str = "mcpcore:") -> None:
         self._client = client
         self._prefix = prefix
         self._reader: asyncio.Task[None] | None = None
@@ -57,51 +54,52 @@ class RedisSessionStore:
         return f"{self._prefix}replica:{replica}"
 
     async def save(self, record: SessionRecord, ttl: float) -> None:
-        await self._client.set(self._key(record.session_id), record.to_json(), px=_ms(ttl))
+        await self._client.call("SET", self._key(record.session_id), record.to_json(), "PX", _ms(ttl))
 
     async def load(self, session_id: str) -> SessionRecord | None:
-        data = await self._client.get(self._key(session_id))
+        data = await self._client.call("GET", self._key(session_id))
         return SessionRecord.from_json(data) if data is not None else None
 
     async def touch(self, session_id: str, ttl: float) -> SessionRecord | None:
-        data = await self._client.getex(self._key(session_id), px=_ms(ttl))
+        data = await self._client.call("GETEX", self._key(session_id), "PX", _ms(ttl))
         return SessionRecord.from_json(data) if data is not None else None
 
     async def delete(self, session_id: str) -> bool:
-        return bool(await self._client.delete(self._key(session_id)))
+        return bool(await self._client.call("DEL", self._key(session_id)))
 
     async def join(self, deliver: Deliver) -> int:
-        count = int(await self._client.incr(f"{self._prefix}replicas"))
+        count = int(await self._client.call("INCR", f"{self._prefix}replicas"))
         replica = (count - 1) % (MAX_REPLICA - 1) + 1
-        pubsub = self._client.pubsub()
-        await pubsub.subscribe(self._channel(replica))
-        self._reader = asyncio.get_running_loop().create_task(self._read(pubsub, replica, deliver))
+        subscriber = self._subscriber(deliver)
+        await subscriber.subscribe(self._channel(replica))
+        self._reader = asyncio.get_running_loop().create_task(self._read(subscriber, replica, deliver))
         return replica
 
-    async def _read(self, pubsub: Any, replica: int, deliver: Deliver) -> None:
-        """Hand every message on this replica's channel to ``deliver``; resubscribe after a failure."""
-        while True:
+    def _subscriber(self, deliver: Deliver) -> RedisSubscriber:
+        def on_message(channel: bytes, data: bytes) -> None:
+            session_id, _, body = data.partition(b"\x00")
             try:
-                async for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
-                    session_id, _, body = bytes(message["data"]).partition(b"\x00")
-                    try:
-                        deliver(session_id.decode(), body)
-                    except Exception:
-                        _log.exception("delivering a forwarded message failed")
-            except asyncio.CancelledError:
-                await pubsub.aclose()
-                raise
-            except Exception as exc:
-                _log.warning("session routing: Redis pub/sub failed (%s); resubscribing", exc)
+                deliver(session_id.decode(errors="replace"), body)
+            except Exception:
+                _log.exception("delivering a forwarded message failed")
+
+        return RedisSubscriber(self._client.config, on_message)
+
+    async def _read(self, subscriber: RedisSubscriber, replica: int, deliver: Deliver) -> None:
+        """Keep this replica's channel subscribed: resubscribe (after a pause) when the connection is lost."""
+        try:
+            while True:
+                lost = await subscriber.wait_closed()
+                _log.warning("session routing: Redis pub/sub failed (%s); resubscribing", lost)
+                await subscriber.aclose()
                 await asyncio.sleep(_RESUBSCRIBE_DELAY)
+                subscriber = self._subscriber(deliver)
                 try:
-                    await pubsub.aclose()
-                    pubsub = self._client.pubsub()
-                    await pubsub.subscribe(self._channel(replica))
+                    await subscriber.subscribe(self._channel(replica))
                 except Exception as again:
                     _log.warning("session routing: resubscribing failed (%s)", again)
+        finally:
+            await subscriber.aclose()
 
     def forward(self, replica: int, session_id: str, message: bytes) -> None:
         payload = session_id.encode() + b"\x00" + message
@@ -111,7 +109,7 @@ class RedisSessionStore:
 
     async def _publish(self, channel: str, payload: bytes) -> None:
         try:
-            await self._client.publish(channel, payload)
+            await self._client.call("PUBLISH", channel, payload)
         except Exception as exc:
             _log.warning("session routing: a forwarded message was lost (%s)", exc)
 

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from mcpcore import Server
 from mcpcore.stores.bus import SubscriptionBus
 from mcpcore.stores.memory import InMemoryBus
-from mcpcore.stores.redis import RedisBus, connect
-from tests.redis_server import free_port, start_redis
+from mcpcore.stores.redis import RedisBus, RedisTaskStore
+from tests.redis_server import admin_client, free_port, start_redis
 
 DEADLINE = 10.0
 
@@ -135,7 +136,7 @@ def test_every_redis_bus_hears_every_other(redis_url: str) -> None:
 def test_the_redis_bus_resubscribes_after_losing_its_connection(redis_url: str) -> None:
     async def scenario() -> None:
         bus = RedisBus(redis_url)
-        admin = connect(redis_url)
+        admin = admin_client(redis_url)
         await bus.start()
         try:
             inbox = Inbox()
@@ -186,3 +187,13 @@ def test_the_redis_bus_queue_is_bounded_and_delivers_once_redis_is_back(
                 revived.stop()
 
     asyncio.run(scenario())
+
+
+def test_a_store_url_gives_a_bus_that_publishes_through_the_task_stores_client(redis_url: str) -> None:
+    """One URL, one command connection per process: the bus does not open a second one to publish."""
+    server = Server("shared", store=redis_url)
+    assert isinstance(server.bus, RedisBus) and isinstance(server.tasks.store, RedisTaskStore)
+    assert server.bus.redis is server.tasks.store.client
+    server.use_store(redis_url)
+    assert isinstance(server.bus, RedisBus) and isinstance(server.tasks.store, RedisTaskStore)
+    assert server.bus.redis is server.tasks.store.client

@@ -14,7 +14,8 @@ import pytest
 
 from mcpcore.stores.events import EventStore, stream_of
 from mcpcore.stores.memory import InMemoryEventStore
-from mcpcore.stores.redis import RedisEventStore, connect
+from mcpcore.stores.redis import RedisEventStore
+from tests.redis_server import admin_client
 
 STORES = ["memory", "redis"]
 
@@ -94,7 +95,7 @@ def test_the_store_is_bounded_and_forgets_the_oldest(make_store: tuple[str, str 
             assert replay == ("s", [(ids[-1], b"999")])
             if isinstance(store, RedisEventStore):
                 # MAXLEN ~ trims whole stream nodes (100 entries by default): bounded, not exact.
-                client = connect(url or "")
+                client = admin_client(url or "")
                 try:
                     key = store.prefix + "s"
                     assert await client.xlen(key) <= bound + 100

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from mcpcore.stores.memory_sessions import InMemorySessionStore
-from mcpcore.stores.redis import connect
 from mcpcore.stores.redis_sessions import RedisSessionStore
 from mcpcore.stores.sessions import MAX_REPLICA, REPLICA_SHIFT, SessionRecord, SessionStore, replica_of
+from tests.redis_server import admin_client
 
 #: Builds a store; every store it builds shares one backing (as replicas share one Redis).
 Factory = Callable[[], SessionStore]
@@ -130,7 +130,7 @@ def test_touch_restarts_the_idle_clock(kind: str, url: str | None) -> None:
 def test_every_redis_key_carries_a_ttl(redis_url: str) -> None:
     async def scenario() -> tuple[int, int]:
         store = RedisSessionStore.from_url(redis_url)
-        client = connect(redis_url)
+        client = admin_client(redis_url)
         try:
             await store.save(_record(), 60)
             await store.touch("s1", 30)

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 
 from mcpcore.loop import run as run_loop
-from mcpcore.stores.redis import connect
 from mcpcore.stores.redis_sessions import RedisSessionStore
 from mcpcore.transport.http import start_http
 from mcpcore.transport.streamable import HttpOptions
+from tests.redis_server import admin_client
 from tests.transport.hostile_server import build
 from tests.transport.http_peer import Peer, initialize_body, legacy_headers
 
@@ -28,7 +28,7 @@ def full_redis(redis_url: str) -> Iterator[str]:
     yield redis_url
 
     async def restore() -> None:
-        client = connect(redis_url)
+        client = admin_client(redis_url)
         try:
             await client.config_set("maxmemory", 0)
         finally:
@@ -43,7 +43,7 @@ def test_a_refused_record_write_answers_503_and_keeps_no_session(loop_name: str,
 
     async def main() -> None:
         http = await start_http(server, "127.0.0.1", 0, options=options)
-        admin = connect(full_redis)
+        admin = admin_client(full_redis)
         try:
             peer = await Peer.connect(http.port)
             first = await peer.request("POST", initialize_body(), legacy_headers())

@@ -19,8 +19,9 @@ from mcpcore.errors import INTERNAL_ERROR, RpcError
 from mcpcore.loop import run as run_loop
 from mcpcore.stores import open_task_store
 from mcpcore.stores.memory import InMemoryTaskStore
-from mcpcore.stores.redis import RedisTaskStore, connect
+from mcpcore.stores.redis import RedisTaskStore
 from mcpcore.stores.tasks import TERMINAL, TRANSITIONS, WORKER_DIED, TaskLimits, TaskStore
+from tests.redis_server import admin_client
 
 T = TypeVar("T")
 STATUSES = ["working", "input_required", "completed", "failed", "cancelled"]
@@ -355,7 +356,7 @@ def test_every_redis_key_has_a_ttl(redis_url: str) -> None:
         other = await store.create(BOB, ttl_ms=5_000)
         await store.transition(other.task_id, "completed", result={"content": []})
         await store.heartbeat([task.task_id])
-        client = connect(redis_url)
+        client = admin_client(redis_url)
         try:
             keys = [key async for key in client.scan_iter("*")]
             assert len(keys) >= 4  # two tasks, a lease, two owner indexes
