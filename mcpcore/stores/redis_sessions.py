@@ -2,9 +2,11 @@
 
 Keys (``prefix`` defaults to ``mcpcore:``):
 
-* ``<prefix>session:<id>``: the record as JSON, with a TTL of the idle
-  timeout, restarted by every touch. An abandoned session costs Redis memory
-  for at most the idle timeout;
+* ``<prefix>session:<id>``: a hash of the record as JSON (``r``) and its
+  principal (``p``, absent without one), with a TTL of the idle timeout,
+  restarted by every touch. An abandoned session costs Redis memory for at
+  most the idle timeout. The principal is a field of its own so that the
+  scripts never parse a record (its client capabilities come from a peer);
 * ``<prefix>sessions``: the fleet's sessions, a sorted set of id -> the
   session's expiry (Redis server time in microseconds, so replicas' clocks
   do not matter). Touching a session moves its expiry, so with one idle timeout
@@ -16,11 +18,10 @@ Keys (``prefix`` defaults to ``mcpcore:``):
   single integer, the only key without a TTL).
 
 Each operation is one Lua script, so one round trip and atomic: ``touch`` is
-GET + PEXPIRE + the index updates (every legacy request does it first, on its
-critical path); ``create`` trims expired index entries (scores in the past),
-evicts the oldest sessions over a cap (record and index entries), then
-writes. Scripts find a record's principal in its JSON (``cjson``), and
-``delete`` and evictions remove a session from every index, so an index holds
+HMGET + PEXPIRE + the index updates (every legacy request does it first, on
+its critical path); ``create`` writes the record, trims expired index entries
+(scores in the past), then evicts the oldest sessions over a cap (record and
+index entries). ``delete`` and evictions remove a session from every index, so an index holds
 at most the caps' worth of live sessions plus those expired since the last
 ``create``; each index key carries a TTL, extended (never shortened) on
 every write to the idle timeout. The scripts touch keys they derive (an
@@ -40,7 +41,7 @@ import asyncio
 import logging
 from typing import Any, Final
 
-from mcpcore.stores.redis_client import RedisClient, RedisSubscriber, connect
+from mcpcore.stores.redis_client import Arg, RedisClient, RedisSubscriber, connect
 from mcpcore.stores.sessions import MAX_REPLICA, Deliver, SessionRecord
 
 __all__ = ["RedisSessionStore"]
@@ -56,38 +57,36 @@ local function now_us()
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local function us(n) return string.format('%.0f', n) end
-local function principal_index(data)
-  local ok, record = pcall(cjson.decode, data)
-  if ok and type(record) == 'table' and type(record.principal) == 'string' then
-    return prefix .. 'sessions:principal:' .. record.principal
-  end
+-- A principal as a record's field holds it (false: none).
+local function principal_index(principal)
+  if principal then return prefix .. 'sessions:principal:' .. principal end
   return nil
 end
 local function index(key, deadline, member, ttl)
   redis.call('ZADD', key, us(deadline), member)
   if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
 end
-local function remember(data, member, ttl)
+local function remember(principal, member, ttl)
   local deadline = now_us() + ttl * 1000
   index(KEYS[2], deadline, member, ttl)
-  local mine = principal_index(data)
+  local mine = principal_index(principal)
   if mine then index(mine, deadline, member, ttl) end
 end
 local function forget(member)
   local key = prefix .. 'session:' .. member
-  local data = redis.call('GET', key)
+  local principal = redis.call('HGET', key, 'p')
   redis.call('ZREM', KEYS[2], member)
-  if not data then return 0 end
-  redis.call('DEL', key)
-  local mine = principal_index(data)
+  if redis.call('DEL', key) == 0 then return 0 end
+  local mine = principal_index(principal)
   if mine then redis.call('ZREM', mine, member) end
   return 1
 end
 """
 
-# ARGV[3] = ttl ms, ARGV[4] = record, ARGV[5] = max sessions, ARGV[6] = max per principal.
+# ARGV[3] = ttl ms, ARGV[4] = record, ARGV[5] = max sessions, ARGV[6] = max per principal,
+# ARGV[7] = principal (absent: none).
 _CREATE: Final = """
-local ttl, data = tonumber(ARGV[3]), ARGV[4]
+local ttl, data, principal = tonumber(ARGV[3]), ARGV[4], ARGV[7]
 local now = now_us()
 local evicted = {}
 local function make_room(key, cap)
@@ -100,31 +99,37 @@ local function make_room(key, cap)
 end
 -- The record first: Redis refuses a script's first write when out of memory (later ones must
 -- run, for atomicity), so a full Redis refuses the session before any other is evicted for it.
-redis.call('SET', KEYS[1], data, 'PX', ttl)
-local mine = principal_index(data)
+if principal then
+  redis.call('HSET', KEYS[1], 'r', data, 'p', principal)
+else
+  redis.call('HSET', KEYS[1], 'r', data)
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+local mine = principal_index(principal)
 if mine then make_room(mine, tonumber(ARGV[6])) end
 make_room(KEYS[2], tonumber(ARGV[5]))
-remember(data, id, ttl)
+remember(principal, id, ttl)
 return evicted
 """
 
-# ARGV[3] = ttl ms, ARGV[4] = record.
+# ARGV[3] = ttl ms, ARGV[4] = record (its principal never changes).
 _SAVE: Final = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local ttl = tonumber(ARGV[3])
-redis.call('SET', KEYS[1], ARGV[4], 'PX', ttl)
-remember(ARGV[4], id, ttl)
+redis.call('HSET', KEYS[1], 'r', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ttl)
+remember(redis.call('HGET', KEYS[1], 'p'), id, ttl)
 return 1
 """
 
 # ARGV[3] = ttl ms.
 _TOUCH: Final = """
-local data = redis.call('GET', KEYS[1])
-if not data then return false end
+local held = redis.call('HMGET', KEYS[1], 'r', 'p')
+if not held[1] then return false end
 local ttl = tonumber(ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
-remember(data, id, ttl)
-return data
+remember(held[2], id, ttl)
+return held[1]
 """
 
 _DELETE: Final = """
@@ -167,10 +172,17 @@ class RedisSessionStore:
     async def create(
         self, record: SessionRecord, ttl: float, *, max_sessions: int, max_per_principal: int
     ) -> list[str]:
-        evicted = await self._create(
-            self._keys(record.session_id),
-            (self._prefix, record.session_id, _ms(ttl), record.to_json(), max_sessions, max_per_principal),
-        )
+        args: list[Arg] = [
+            self._prefix,
+            record.session_id,
+            _ms(ttl),
+            record.to_json(),
+            max_sessions,
+            max_per_principal,
+        ]
+        if record.principal is not None:
+            args.append(record.principal)
+        evicted = await self._create(self._keys(record.session_id), args)
         return [session_id.decode(errors="replace") for session_id in evicted]
 
     async def save(self, record: SessionRecord, ttl: float) -> bool:
@@ -178,7 +190,7 @@ class RedisSessionStore:
         return bool(await self._save(keys, (self._prefix, record.session_id, _ms(ttl), record.to_json())))
 
     async def load(self, session_id: str) -> SessionRecord | None:
-        data = await self._client.call("GET", self._key(session_id))
+        data = await self._client.call("HGET", self._key(session_id), "r")
         return SessionRecord.from_json(data) if data is not None else None
 
     async def touch(self, session_id: str, ttl: float) -> SessionRecord | None:
