@@ -10,7 +10,10 @@ calls keep working.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
+
+import pytest
 
 from mcpcore.loop import run as run_loop
 from mcpcore.stores.memory_sessions import InMemorySessionStore
@@ -111,7 +114,7 @@ def test_an_unreachable_store_is_a_json_rpc_error_and_stateless_calls_still_work
 
 
 def test_the_per_principal_cap_holds_across_replicas_and_evicts_the_oldest_everywhere(
-    loop_name: str, redis_url: str
+    loop_name: str, redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Two endpoints, each with its own Redis connection, as two replicas: the cap is the fleet's."""
     server, _ = build()
@@ -142,8 +145,13 @@ def test_the_per_principal_cap_holds_across_replicas_and_evicts_the_oldest_every
             bobs = await open_on(one, "bob")
             assert await ping(two, oldest, "alice") == 200  # the second replica now holds a copy too
             middle = await open_on(two, "alice")
+            assert await ping(one, middle, "alice") == 200  # now both replicas hold a copy of it
             assert await ping(one, oldest, "alice") == 200  # touched: now more recent than ``middle``
-            newest = await open_on(one, "alice")  # alice's third: each replica holds only 1 or 2 of them
+            with caplog.at_level(logging.INFO, logger="mcpcore.http"):
+                newest = await open_on(one, "alice")  # alice's third
+            assert "evicted 1 least recently used session" in caplog.text
+            assert middle not in first.endpoint.sessions  # the evicting replica ended its copy at once
+            assert middle in second.endpoint.sessions  # the other learns it at the next request:
             assert await ping(two, middle, "alice") == 404  # evicted on the replica that made it too
             assert await ping(one, middle, "alice") == 404
             assert middle not in second.endpoint.sessions  # the 404 ended the cached copy
