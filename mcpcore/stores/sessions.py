@@ -11,8 +11,21 @@ when another replica first sees the session.
 
 The contract, for anyone plugging in another engine:
 
-* ``save(record, ttl)`` writes the whole record; it lives ``ttl`` seconds
-  (the endpoint's ``session_idle_timeout``) unless touched;
+* ``create(record, ttl, max_sessions=..., max_per_principal=...)`` writes a
+  new session's record; it lives ``ttl`` seconds (the endpoint's
+  ``session_idle_timeout``) unless touched. The caps are the fleet's, not a
+  replica's: when the store already holds ``max_sessions`` live sessions, it
+  deletes the least recently touched ones to make room, and likewise, when
+  the record's principal (not ``None``) already holds ``max_per_principal``,
+  that principal's least recently touched ones (never another principal's).
+  It returns the ids it evicted; the replicas that cached them learn it at
+  their next ``touch`` (``None``, so 404), exactly as for a ``DELETE``. So an
+  ``initialize`` flood, or one principal opening sessions through every
+  replica, costs the store at most the caps, not everything sent within one
+  idle timeout. Create and its evictions are one atomic step;
+* ``save(record, ttl)`` rewrites an existing record whole (and restarts its
+  idle clock); a session that no longer exists (deleted, expired, evicted)
+  is not brought back: ``False``, nothing written;
 * ``load(session_id)`` is the record, or ``None`` when it never existed,
   was deleted, or expired;
 * ``touch(session_id, ttl)`` restarts the idle clock and returns the current
@@ -21,10 +34,14 @@ The contract, for anyone plugging in another engine:
   exactly the store's TTL on every replica, and a replica's cached copy
   takes what another replica changed (a log level, a subscription) before
   it serves the request;
+* ``touch`` and ``save`` keep the order in which sessions were last used,
+  for the caps above;
 * ``delete(session_id)`` ends the session for every replica (``DELETE``);
 * every record expires: a store never holds a session longer than its TTL
-  after its last touch, so memory stays bounded however many clients
-  initialize and vanish.
+  after its last touch, and whatever indexes it keeps for the caps forget
+  deleted, evicted and expired sessions (they hold at most the caps' worth
+  of live ones), so memory stays bounded however many clients initialize
+  and vanish.
 
 A client's *response* to a server-to-client request (elicitation, sampling,
 roots) arrives as a new POST, perhaps at another replica than the one whose
@@ -140,8 +157,19 @@ class SessionRecord:
 class SessionStore(Protocol):
     """Where legacy sessions live so any replica can serve them (see the module docstring)."""
 
-    async def save(self, record: SessionRecord, ttl: float) -> None:
-        """Write the whole record; it expires ``ttl`` seconds after its last save or touch."""
+    async def create(
+        self, record: SessionRecord, ttl: float, *, max_sessions: int, max_per_principal: int
+    ) -> list[str]:
+        """Write a new session's record within the fleet's caps; the ids of the sessions evicted for it.
+
+        The least recently touched sessions go first: of the whole store when
+        it holds ``max_sessions``, of the record's principal when that one
+        holds ``max_per_principal`` (no per-principal cap for ``None``).
+        """
+        ...
+
+    async def save(self, record: SessionRecord, ttl: float) -> bool:
+        """Rewrite an existing record whole, restarting its idle clock; ``False`` (nothing written): gone."""
         ...
 
     async def load(self, session_id: str) -> SessionRecord | None:

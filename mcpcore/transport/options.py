@@ -38,6 +38,8 @@ class HttpOptions:
     max_sessions: int = 10_000
     #: With ``auth``: legacy sessions one principal (token client + subject) may hold. Past it the
     #: principal's own least recently used idle session is evicted, else the initialize gets 503.
+    #: With a ``session_store`` both caps also bound the whole fleet: the store evicts the least
+    #: recently used session, whichever replica holds it (:meth:`SessionStore.create`).
     max_sessions_per_principal: int = 100
     #: Seconds a legacy session may go unused before it is ended.
     session_idle_timeout: float = 3600.0

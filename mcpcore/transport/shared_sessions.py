@@ -5,7 +5,10 @@ its single-process path, which awaits nothing per POST.
 
 What a replica does here that one process need not:
 
-* ``initialize`` writes the session's record before its answer leaves, and
+* ``initialize`` creates the session's record before its answer leaves
+  (within the fleet-wide caps ``max_sessions`` and
+  ``max_sessions_per_principal``: the store evicts the least recently used
+  sessions, whichever replica made them), and
   ``logging/setLevel``, ``resources/subscribe`` and ``resources/unsubscribe``
   rewrite it before theirs: so whichever replica the client's next request
   reaches already sees what it changed. If the store cannot be written, the
@@ -225,7 +228,7 @@ class SharedSessions:
         if held is None:
             return
         try:
-            await self.record(session)
+            await (self.create(session) if created else self.record(session))
         except Exception as exc:
             held.discard()
             if created:
@@ -380,14 +383,14 @@ class SharedSessions:
         self.endpoint.server.subscriptions.restore(connection, record.log_level, record.subscriptions)
         return session
 
-    async def record(self, session: LegacyHttpSession) -> None:
-        """Write the session's record (nothing while ``initialize`` has not succeeded)."""
+    def _snapshot(self, session: LegacyHttpSession) -> SessionRecord | None:
+        """The session's record as it stands (``None`` while ``initialize`` has not succeeded)."""
         connection = session.connection
         envelope = connection.session.envelope
         if envelope is None:
-            return
+            return None
         subscriptions = self.endpoint.server.subscriptions
-        record = SessionRecord(
+        return SessionRecord(
             session_id=session.session_id,
             principal=session.principal,
             protocol_version=envelope.protocol_version,
@@ -399,7 +402,43 @@ class SharedSessions:
             last_seen=time.time(),
             stream_replica=session.stream_replica,
         )
-        await self.store.save(record, self.endpoint.options.session_idle_timeout)
+
+    async def create(self, session: LegacyHttpSession) -> None:
+        """Record a new session within the fleet's caps (the store evicts the least recently used).
+
+        The local table's caps bound this replica; these bound the fleet, so
+        sessions opened through every replica, or kept in the store after a
+        replica dropped its copy, still count. An evicted session's copy here
+        ends now; other replicas end theirs at its next request (404).
+        """
+        record = self._snapshot(session)
+        if record is None:
+            return
+        options = self.endpoint.options
+        evicted = await self.store.create(
+            record,
+            options.session_idle_timeout,
+            max_sessions=options.max_sessions,
+            max_per_principal=options.max_sessions_per_principal,
+        )
+        if not evicted:
+            return
+        _log.info("fleet session cap reached: evicted %d least recently used session(s)", len(evicted))
+        table = self.endpoint.sessions
+        for session_id in evicted:
+            local = table.sessions.get(session_id)
+            if local is not None:
+                table.end(local)
+
+    async def record(self, session: LegacyHttpSession) -> None:
+        """Rewrite the session's record (nothing while ``initialize`` has not succeeded).
+
+        A session evicted or deleted meanwhile is not brought back: the store
+        writes nothing, and the next request's touch answers 404.
+        """
+        record = self._snapshot(session)
+        if record is not None:
+            await self.store.save(record, self.endpoint.options.session_idle_timeout)
 
     async def claim_stream(self, session: LegacyHttpSession) -> None:
         """This replica is about to open the session's GET stream: record it first.

@@ -10,7 +10,10 @@ calls keep working.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
+
+import pytest
 
 from mcpcore.loop import run as run_loop
 from mcpcore.stores.memory_sessions import InMemorySessionStore
@@ -106,5 +109,60 @@ def test_an_unreachable_store_is_a_json_rpc_error_and_stateless_calls_still_work
             peer.close()
         finally:
             await http.close()
+
+    run_loop(asyncio.wait_for(main(), 60), loop=loop_name)  # type: ignore[arg-type]
+
+
+def test_the_per_principal_cap_holds_across_replicas_and_evicts_the_oldest_everywhere(
+    loop_name: str, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two endpoints, each with its own Redis connection, as two replicas: the cap is the fleet's."""
+    server, _ = build()
+
+    def options() -> HttpOptions:
+        return HttpOptions(
+            auth=auth(),
+            session_store=RedisSessionStore.from_url(redis_url),
+            max_sessions_per_principal=2,
+        )
+
+    async def main() -> None:
+        first = await start_http(server, "127.0.0.1", 0, options=options())
+        second = await start_http(server, "127.0.0.1", 0, options=options())
+        try:
+            one, two = await Peer.connect(first.port), await Peer.connect(second.port)
+
+            async def open_on(peer: Peer, token: str) -> str:
+                opened = await peer.request("POST", initialize_body(), _with_token(legacy_headers(), token))
+                assert opened.status == 200, opened.body
+                return opened.headers["mcp-session-id"]
+
+            async def ping(peer: Peer, session: str, token: str) -> int:
+                headers = _with_token(legacy_headers(session), token)
+                return (await peer.request("POST", _ping(2), headers)).status
+
+            oldest = await open_on(one, "alice")
+            bobs = await open_on(one, "bob")
+            assert await ping(two, oldest, "alice") == 200  # the second replica now holds a copy too
+            middle = await open_on(two, "alice")
+            assert await ping(one, middle, "alice") == 200  # now both replicas hold a copy of it
+            assert await ping(one, oldest, "alice") == 200  # touched: now more recent than ``middle``
+            with caplog.at_level(logging.INFO, logger="mcpcore.http"):
+                newest = await open_on(one, "alice")  # alice's third
+            assert "evicted 1 least recently used session" in caplog.text
+            assert middle not in first.endpoint.sessions  # the evicting replica ended its copy at once
+            assert middle in second.endpoint.sessions  # the other learns it at the next request:
+            assert await ping(two, middle, "alice") == 404  # evicted on the replica that made it too
+            assert await ping(one, middle, "alice") == 404
+            assert middle not in second.endpoint.sessions  # the 404 ended the cached copy
+            for peer in (one, two):
+                assert await ping(peer, oldest, "alice") == 200
+                assert await ping(peer, newest, "alice") == 200
+                assert await ping(peer, bobs, "bob") == 200  # another principal's session is untouched
+            one.close()
+            two.close()
+        finally:
+            await first.close()
+            await second.close()
 
     run_loop(asyncio.wait_for(main(), 60), loop=loop_name)  # type: ignore[arg-type]
