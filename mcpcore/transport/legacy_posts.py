@@ -12,7 +12,6 @@ its resumable-stream entry, and (stateless mode) its throwaway connection.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from mcpcore.errors import RpcError
@@ -100,7 +99,7 @@ class PostStream:
             # def`` tool) takes its first step before that, and one that finishes there is answered
             # whole, in one write, instead of head, event and end as three. A handler that waits
             # gets its stream (and, with an event store, its priming event) one turn later.
-            asyncio.get_running_loop().call_soon(self._open_late)
+            self.session.loop.call_soon(self._open_late)
 
     def message(self, frame: bytes) -> None:
         """A message on the request's behalf: on this POST's stream while it is open, else standalone."""

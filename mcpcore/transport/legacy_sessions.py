@@ -64,6 +64,8 @@ class LegacyHttpSession:
     ) -> None:
         self.endpoint = endpoint
         self.session_id = session_id
+        #: The loop it lives on, asked once: on Python 3.11 each ``get_running_loop`` is a ``getpid``.
+        self.loop = asyncio.get_running_loop()
         #: Who created it (see :func:`~mcpcore.transport.exchange.principal_of`); None without auth.
         self.principal = principal
         # The connection's own sink carries only what belongs to no request: the standalone stream.
