@@ -281,9 +281,10 @@ class HttpProtocol(asyncio.Protocol):
                 self.transport.close()  # a half-closed client has had every answer
                 return
             self.idle_since = time.monotonic()
-        if len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
+        if self.reading_paused and len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
             self._resume_reading()
-        self._track_partial()
+        if self.partial_since is not None or not self.parser.idle:  # else there is nothing to clock
+            self._track_partial()
 
     def _track_partial(self) -> None:
         """Run the slowloris clock only while a partial request is all the connection waits for."""
@@ -348,7 +349,8 @@ class HttpProtocol(asyncio.Protocol):
             self.queue.clear()
             transport.close()
             return
-        self._drain()
+        if not self.draining:  # else the loop in _drain that served this request takes the next
+            self._drain()
 
     def _bad_request(self, event: BadRequest) -> None:
         body = orjson.dumps(
