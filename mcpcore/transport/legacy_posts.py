@@ -37,8 +37,8 @@ class PostStream:
     JSON. So does a request answered in the loop turn after the feed (the
     first step of an ``async def`` tool's task). Anything answered later goes
     out on an SSE stream opened at the end of that turn (in JSON mode: the
-    response waits for the reply). A POST whose messages need no answer (notifications, responses)
-    gets 202.
+    response waits for the reply). A POST whose messages need no answer
+    (notifications, responses) gets 202.
     """
 
     __slots__ = (
