@@ -16,12 +16,13 @@ from mcpcore import Context, Server
 from mcpcore.client import Client
 from mcpcore.stores.memory import InMemoryEventStore
 from mcpcore.transport.streamable import HttpOptions
+from mcpcore.wire.http11_client import Body, EndOfResponse, ResponseHead, ResponseParser
 from mcpcore.wire.sse import EventParser
-from tests.transport.http_peer import Peer, legacy_headers, open_session, serve_and_run
+from tests.transport.http_peer import DEADLINE, Peer, legacy_headers, open_session, serve_and_run
 
 
 def _build() -> tuple[Server, asyncio.Event]:
-    """An ``async def`` tool that never waits, and one that waits for the test to release it."""
+    """``async def`` tools: one that never waits, one that waits a turn, one that waits for the test."""
     server = Server("framing")
     release = asyncio.Event()
 
@@ -29,6 +30,12 @@ def _build() -> tuple[Server, asyncio.Event]:
     async def add(a: int, b: int) -> int:
         """Done in its first step."""
         return a + b
+
+    @server.tool()
+    async def yields(a: int) -> int:
+        """Waits one loop turn, so it is answered on a stream."""
+        await asyncio.sleep(0)
+        return a
 
     @server.tool()
     async def held(ctx: Context) -> str:
@@ -132,6 +139,34 @@ def test_a_waiting_handler_gets_its_priming_event_before_it_finishes(loop_name: 
         release.set()
         (final,) = await peer.read_events(parser, 1)
         assert final.id and '"released"' in final.data
+        peer.close()
+
+    serve_and_run(loop_name, server, body, options=HttpOptions(event_store=InMemoryEventStore()))
+
+
+def test_a_stream_read_as_one_piece_is_a_valid_response(loop_name: str) -> None:
+    """The server joins a stream's writes within a loop turn; the bytes must frame the same way.
+
+    All the bytes of a streamed answer (head, priming event, final event,
+    last chunk), fed to the client's parser at once, make one response.
+    """
+    server, _ = _build()
+
+    async def body(port: int) -> None:
+        peer = await Peer.connect(port)
+        session_id = await open_session(peer)
+        peer.send_raw(peer.request_bytes("POST", _call(2, "yields", {"a": 7}), legacy_headers(session_id)))
+        raw = await asyncio.wait_for(peer.reader.readuntil(b"\r\n0\r\n\r\n"), DEADLINE)
+        parser = ResponseParser()
+        parser.expect("POST")
+        events = parser.feed(raw)
+        assert [type(event) for event in events if type(event) is not Body] == [ResponseHead, EndOfResponse]
+        head = events[0]
+        assert isinstance(head, ResponseHead) and head.headers["transfer-encoding"] == "chunked"
+        data = b"".join(event.data for event in events if isinstance(event, Body))
+        sse_events = EventParser().feed(data)
+        assert [bool(event.id) for event in sse_events] == [True, True]  # priming, then the answer
+        assert '"structuredContent":{"result":7}' in sse_events[-1].data
         peer.close()
 
     serve_and_run(loop_name, server, body, options=HttpOptions(event_store=InMemoryEventStore()))
