@@ -101,6 +101,13 @@ def reject(exchange: Exchange, status: int, code: int, message: str, request_id:
     exchange.respond(status, JSON_HEADERS, error_body(request_id, code, message))
 
 
+#: Answers of :func:`accepts` by (Accept value, media): a client sends the same Accept on every
+#: request. Bounded in entries and in key size (a peer cannot grow it past about 256 KiB).
+_ACCEPTS: dict[tuple[str, str], bool] = {}
+_ACCEPTS_MAX: Final = 256
+_ACCEPT_CACHED_LENGTH: Final = 512
+
+
 def accepts(headers: Mapping[str, str], media: str) -> bool:
     """Whether the request's ``Accept`` lists ``media`` (or ``*/*`` / ``type/*``), q=0 excluded.
 
@@ -110,6 +117,19 @@ def accepts(headers: Mapping[str, str], media: str) -> bool:
     accept = headers.get("accept")
     if accept is None:
         return False
+    key = (accept, media)
+    known = _ACCEPTS.get(key)
+    if known is not None:
+        return known
+    listed = _lists(accept, media)
+    if len(accept) <= _ACCEPT_CACHED_LENGTH:
+        if len(_ACCEPTS) >= _ACCEPTS_MAX:
+            _ACCEPTS.clear()
+        _ACCEPTS[key] = listed
+    return listed
+
+
+def _lists(accept: str, media: str) -> bool:
     kind = media.partition("/")[0] + "/*"
     for item in accept.split(","):
         range_, _, params = item.partition(";")

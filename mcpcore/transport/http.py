@@ -9,7 +9,9 @@ decides what they mean. Per TCP connection:
   the bound reading pauses, and whatever one read brought beyond it stays in
   the parser as raw bytes until there is room: no request is refused or lost;
 * a response is one ``transport.write`` (head and body joined); a stream
-  (SSE) uses chunked transfer coding so the connection can be kept alive;
+  (SSE) uses chunked transfer coding so the connection can be kept alive,
+  and what it sends within one loop turn goes out in one write (head and
+  first events; a final event and the last chunk);
 * a malformed request gets its 4xx/5xx with a JSON-RPC error body and the
   connection is closed, the server keeps serving everyone else;
 * a client that half-closes (sends FIN) gets the answers to everything it
@@ -52,6 +54,8 @@ _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CHUNKED: Final = b"transfer-encoding: chunked\r\n"
 _CLOSE: Final = b"connection: close\r\n"
 _END_CHUNKS: Final = b"0\r\n\r\n"
+#: Stream bytes held for one write past which they are written at once (see _Exchange._hold).
+_HOLD_BYTES: Final = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -95,7 +99,7 @@ def _constant_head(status: int, headers: Headers, keep_alive: bool) -> bytes:
 class _Exchange:
     """One request's response on a TCP connection."""
 
-    __slots__ = ("chunked", "closed", "keep_alive", "on_close", "protocol", "streaming")
+    __slots__ = ("chunked", "closed", "held", "held_size", "keep_alive", "on_close", "protocol", "streaming")
 
     def __init__(self, protocol: HttpProtocol, keep_alive: bool, chunked: bool) -> None:
         self.protocol = protocol
@@ -104,6 +108,9 @@ class _Exchange:
         self.closed = False
         self.streaming = False
         self.on_close: Callable[[], None] | None = None
+        #: Stream bytes written during this loop turn, not yet handed to the transport (see _hold).
+        self.held: list[bytes] | None = None
+        self.held_size = 0
 
     def respond(self, status: int, headers: Headers, body: bytes) -> None:
         if self.closed:
@@ -133,25 +140,50 @@ class _Exchange:
         if not self.keep_alive:
             parts.append(_CLOSE)
         parts.append(b"\r\n")
-        transport.write(b"".join(parts))
+        self._hold(b"".join(parts))
 
     def send(self, data: bytes) -> None:
-        transport = self.protocol.transport
-        if self.closed or transport is None or not data:
+        if self.closed or self.protocol.transport is None or not data:
             return
-        if self.chunked:
-            transport.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self._hold(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
+
+    def _hold(self, data: bytes) -> None:
+        """Coalesce a stream's writes within one loop turn: one ``transport.write`` at its end.
+
+        A stream's head, the events sent with it, a final event and the
+        terminating chunk usually come in one burst (a handler's reply ends its
+        stream at once): one system call instead of one each. Held bytes are
+        bounded (past ``_HOLD_BYTES`` they go at once), so backpressure, which
+        reads the transport's buffer, still sees a client that stops reading.
+        """
+        held = self.held
+        if held is None:
+            self.held = [data]
+            self.held_size = len(data)
+            self.protocol.loop.call_soon(self.flush)
         else:
-            transport.write(data)
+            held.append(data)
+            self.held_size += len(data)
+        if self.held_size >= _HOLD_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the held bytes to the transport (at the end of the turn, or when a bound is hit)."""
+        held, self.held = self.held, None
+        transport = self.protocol.transport
+        if held and transport is not None and not transport.is_closing():
+            transport.write(b"".join(held))
 
     def end(self) -> None:
         if self.closed:
             return
         self.closed = True
         self.on_close = None
-        transport = self.protocol.transport
-        if transport is not None and self.chunked:
-            transport.write(_END_CHUNKS)
+        if self.chunked:
+            if self.held is None:
+                self.held = []
+            self.held.append(_END_CHUNKS)
+        self.flush()
         self.protocol.response_done(self)
 
     def pending_bytes(self) -> int:
@@ -159,6 +191,7 @@ class _Exchange:
         return 0 if transport is None else transport.get_write_buffer_size()
 
     def abort(self) -> None:
+        self.held = None
         transport = self.protocol.transport
         if transport is not None:
             transport.abort()  # connection_lost follows and reports the client gone
@@ -166,6 +199,7 @@ class _Exchange:
             self.client_gone()
 
     def client_gone(self) -> None:
+        self.held = None
         if self.closed:
             return
         self.closed = True
@@ -190,6 +224,8 @@ class HttpProtocol(asyncio.Protocol):
             max_body_bytes=options.max_body_bytes,
         )
         self.transport: asyncio.Transport | None = None
+        #: Asked once (on Python 3.11 each ``get_running_loop`` is a ``getpid`` system call).
+        self.loop = asyncio.get_running_loop()
         self.current: _Exchange | None = None
         #: Parsed requests waiting their turn (and a framing error, answered in its turn); bounded.
         self.queue: deque[Request | BadRequest] = deque()
@@ -281,9 +317,10 @@ class HttpProtocol(asyncio.Protocol):
                 self.transport.close()  # a half-closed client has had every answer
                 return
             self.idle_since = time.monotonic()
-        if len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
+        if self.reading_paused and len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
             self._resume_reading()
-        self._track_partial()
+        if self.partial_since is not None or not self.parser.idle:  # else there is nothing to clock
+            self._track_partial()
 
     def _track_partial(self) -> None:
         """Run the slowloris clock only while a partial request is all the connection waits for."""
@@ -348,7 +385,8 @@ class HttpProtocol(asyncio.Protocol):
             self.queue.clear()
             transport.close()
             return
-        self._drain()
+        if not self.draining:  # else the loop in _drain that served this request takes the next
+            self._drain()
 
     def _bad_request(self, event: BadRequest) -> None:
         body = orjson.dumps(

@@ -4,7 +4,8 @@ Contract: every message a request causes (progress, logs, server-to-client
 requests, its final response) lands on the POST that carried it, however
 long the request waited in the router's backlog; nothing is recognised by
 its bytes. A POST is answered exactly once: a whole response when the
-request finished while its body was being fed, else an SSE stream. Closing
+request finished while its body was being fed or in the loop turn that
+followed (an ``async def`` tool that never waits), else an SSE stream. Closing
 the POST always gives back what it took: the session's open-POST count,
 its resumable-stream entry, and (stateless mode) its throwaway connection.
 """
@@ -33,10 +34,11 @@ class PostStream:
     A request answered while its body is being fed (the common, inline case)
     gets one whole response: an SSE body when the client accepts SSE (as the
     reference servers do; with resumability, a stream with event ids), else
-    JSON. Anything answered later goes out on an SSE stream opened as soon as
-    the feed returns unanswered (in JSON mode: the response waits for the
-    reply). A POST whose messages need no answer (notifications, responses)
-    gets 202.
+    JSON. So does a request answered in the loop turn after the feed (the
+    first step of an ``async def`` tool's task). Anything answered later goes
+    out on an SSE stream opened at the end of that turn (in JSON mode: the
+    response waits for the reply). A POST whose messages need no answer
+    (notifications, responses) gets 202.
     """
 
     __slots__ = (
@@ -91,9 +93,13 @@ class PostStream:
         if self.finished:
             self._respond_whole()
             return
-        if self.sse:
-            self._start_stream()
         self.exchange.on_close = self._client_closed
+        if self.sse:
+            # Opened on the loop's next turn, not now: a task the router just started (an ``async
+            # def`` tool) takes its first step before that, and one that finishes there is answered
+            # whole, in one write, instead of head, event and end as three. A handler that waits
+            # gets its stream (and, with an event store, its priming event) one turn later.
+            self.session.loop.call_soon(self._open_late)
 
     def message(self, frame: bytes) -> None:
         """A message on the request's behalf: on this POST's stream while it is open, else standalone."""
@@ -157,6 +163,11 @@ class PostStream:
         body = b"".join([sse.encode_message(frame) for frame in frames])
         exchange.respond(200, self._headers(SSE_HEADERS), body)
 
+    def _open_late(self) -> None:
+        """Open the stream of a POST still unanswered one turn after its body was fed."""
+        if not self.finished and self.stream is None and not self.exchange.closed:
+            self._start_stream()
+
     def _start_stream(self, frames: list[bytes] | None = None) -> None:
         stream_id = self.session.stream_id("post")
         stream = SseStream(self.exchange, self.session.endpoint.options, stream_id)
@@ -186,8 +197,10 @@ class PostStream:
     def _client_closed(self) -> None:
         # Legacy: a dropped stream is not a cancellation; the handler finishes, and with an
         # event store its messages wait for a resuming GET.
-        if self.stream is not None:
-            self.stream.client_closed()
-        if self.session.endpoint.options.event_store is None and not self.finished:
+        stream = self.stream
+        if stream is not None:
+            stream.client_closed()
+        # Without a stream the client never saw an event id, so nothing of this POST is resumable.
+        if (stream is None or self.session.endpoint.options.event_store is None) and not self.finished:
             self.finished = True
             self._done()

@@ -64,6 +64,7 @@ class LegacyHttpSession:
     ) -> None:
         self.endpoint = endpoint
         self.session_id = session_id
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: Who created it (see :func:`~mcpcore.transport.exchange.principal_of`); None without auth.
         self.principal = principal
         # The connection's own sink carries only what belongs to no request: the standalone stream.
@@ -93,6 +94,14 @@ class LegacyHttpSession:
 
     def end_stateless(self) -> None:
         self.endpoint.server.disconnect(self.connection)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop it lives on, asked once (on Python 3.11 ``get_running_loop`` is a ``getpid`` call)."""
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        return loop
 
     @property
     def idle(self) -> bool:

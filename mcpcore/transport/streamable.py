@@ -220,9 +220,8 @@ class StreamableHTTP:
                 f"Bad request: unsupported MCP-Protocol-Version {header_version}",
             )
             return
-        if "accept" in headers and not (
-            accepts(headers, "application/json") or accepts(headers, "text/event-stream")
-        ):
+        takes_sse = accepts(headers, "text/event-stream")
+        if "accept" in headers and not (takes_sse or accepts(headers, "application/json")):
             reject(
                 exchange,
                 406,
@@ -247,7 +246,7 @@ class StreamableHTTP:
             if session_id is None and not is_initialize:
                 reject(exchange, 400, INVALID_REQUEST, "Bad request: missing Mcp-Session-Id header")
                 return
-            use_sse = not self.options.json_response and accepts(headers, "text/event-stream")
+            use_sse = takes_sse and not self.options.json_response
             shared.spawn(shared.post(msg, exchange, http_request, session_id, use_sse), exchange)
             return
         if self.options.stateless:
@@ -271,7 +270,7 @@ class StreamableHTTP:
                     reject(exchange, 404, INVALID_REQUEST, "Session not found", request_id)
                     return
                 session = found
-        use_sse = not self.options.json_response and accepts(headers, "text/event-stream")
+        use_sse = takes_sse and not self.options.json_response
         stream = PostStream(session, exchange, use_sse, http_request)
         if created is not None:
             stream.session_header = created.session_id

@@ -142,9 +142,10 @@ class RequestParser:
         self._body = bytearray()
         self._remaining = 0
         self._chunk_left = 0
-        #: The last head parsed, without its Content-Length line, and what it parsed to: a
-        #: keep-alive client repeats its head, so the next one costs a comparison, not a parse.
-        self._last: tuple[bytes, str, str, str, dict[str, str], bool, bool] | None = None
+        #: The last head parsed, as the bytes before and after its Content-Length digits, and what
+        #: it parsed to: a keep-alive client repeats its head, so the next one costs two
+        #: comparisons, not a parse.
+        self._last: tuple[bytes, bytes, str, str, str, dict[str, str], bool, bool] | None = None
 
     @property
     def idle(self) -> bool:
@@ -278,35 +279,50 @@ class RequestParser:
             events.append(ExpectContinue())
 
     def _read_head(self, head: bytes) -> tuple[Request, int, bool, bool]:
+        last = self._last
+        if last is not None:
+            # The same head as last time but for the Content-Length digits: no parse, no scan.
+            prefix, suffix = last[0], last[1]
+            stop = len(head) - len(suffix)
+            if stop > len(prefix) and head.startswith(prefix) and head.endswith(suffix):
+                digits = head[len(prefix) : stop]
+                if digits.isdigit() and len(digits) <= 18:
+                    _, _, method, target, version, known, keep_alive, expect = last
+                    headers = known.copy()
+                    headers["content-length"] = digits.decode("ascii")
+                    request = Request(method, target, version, headers, b"", keep_alive)
+                    return request, int(digits), False, expect
+        request, length, chunked, expect = self._parse_head_text(head)
+        if not chunked:
+            self._remember(head, request, expect)
+        return request, length, chunked, expect
+
+    def _remember(self, head: bytes, request: Request, expect: bool) -> None:
+        """Cache a head with exactly one Content-Length line (no list) and no other framing header.
+
+        Kept: the bytes before and after that line's digits. A later head that
+        is those bytes around another run of digits is this head with another
+        length (the suffix cannot start with a digit, so the runs cannot merge).
+        """
+        value = request.headers.get("content-length")
+        if value is None or "," in value:
+            return
         start = head.lower().find(b"\r\ncontent-length:")
         if start < 0:
-            return self._parse_head_text(head)
-        stop = head.find(b"\r\n", start + 17)
-        if stop < 0:
-            stop = len(head)
-        key = head[:start] + head[stop:]
-        last = self._last
-        if last is not None and last[0] == key:
-            digits = head[start + 17 : stop].strip(b" \t")
-            if digits.isdigit() and len(digits) <= 18:
-                _, method, target, version, known, keep_alive, expect = last
-                headers = known.copy()
-                headers["content-length"] = digits.decode("ascii")
-                request = Request(method, target, version, headers, b"", keep_alive)
-                return request, int(digits), False, expect
-        request, length, chunked, expect = self._parse_head_text(head)
-        # Cached only with exactly one Content-Length line (no list) and no other framing header.
-        if not chunked and "," not in request.headers["content-length"]:
-            self._last = (
-                key,
-                request.method,
-                request.target,
-                request.http_version,
-                request.headers.copy(),  # the request's own dict goes to the application
-                request.keep_alive,
-                expect,
-            )
-        return request, length, chunked, expect
+            return
+        begin = start + 17
+        while head[begin : begin + 1] in (b" ", b"\t"):
+            begin += 1
+        self._last = (
+            head[:begin],
+            head[begin + len(value) :],
+            request.method,
+            request.target,
+            request.http_version,
+            request.headers.copy(),  # the request's own dict goes to the application
+            request.keep_alive,
+            expect,
+        )
 
     def _parse_head_text(self, head: bytes) -> tuple[Request, int, bool, bool]:
         # Whole-head scans (in C) instead of per-line checks: every LF is part of a CRLF, no lone CR, no NUL.

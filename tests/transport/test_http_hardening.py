@@ -386,7 +386,9 @@ def test_idle_sessions_are_reaped_and_idle_connections_closed(loop_name: str) ->
             if status == 404:
                 break
             assert status == 200 and asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.2)
+            # A probe uses the session: wait past its idle timeout plus one reaper period, so the
+            # reaper finds it idle before the next probe, however late this loop ran.
+            await asyncio.sleep(1.6)
 
     options = HttpOptions(session_idle_timeout=0.5)
     serve_and_run(loop_name, server, body, options=options, limits=ServerLimits(keepalive_timeout=0.5))

@@ -259,3 +259,19 @@ def test_a_repeated_head_with_a_bad_length_is_still_refused(length: bytes, extra
     assert isinstance(first, Request)
     events = parser.feed(_post(b"{}", length=length, extra=extra))
     assert [type(event) for event in events] == [BadRequest]
+
+
+def test_a_head_differing_from_the_last_beyond_its_length_digits_is_parsed_in_full() -> None:
+    """The shortcut takes only a run of digits between the last head's bytes: anything else parses."""
+    middle = b"POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\nAccept: y\r\n\r\n"
+    parser = RequestParser()
+    (first,) = parser.feed(middle % b"2" + b"{}")
+    (longer,) = parser.feed(middle % b"10" + b"0123456789")
+    assert isinstance(first, Request) and isinstance(longer, Request)
+    assert longer.body == b"0123456789" and longer.headers["content-length"] == "10"
+    assert longer.headers["accept"] == "y"
+    (smuggled,) = parser.feed(middle % b"2\r\nX-Extra: 1" + b"{}")
+    assert isinstance(smuggled, Request)
+    assert smuggled.headers["x-extra"] == "1" and smuggled.headers["content-length"] == "2"
+    (spaced,) = parser.feed(middle % b"2 " + b"{}")  # other whitespace: parsed, same meaning
+    assert isinstance(spaced, Request) and spaced.body == b"{}"
