@@ -152,38 +152,50 @@ def test_a_log_level_set_on_one_replica_holds_on_every_other(client: LegacyClien
         assert not any(message.get("method") == "notifications/message" for message in answer.messages)
 
 
+class WaitingCall:
+    """A ``test_elicitation`` call on its own connection, stopped at its question to the client.
+
+    The replica serving the call keeps its stream open while the handler
+    waits for the client's answer.
+    """
+
+    def __init__(self, client: LegacyClient, request_id: int, message: str) -> None:
+        self.connection = http.client.HTTPConnection(client.host, client.port, timeout=20)
+        body = {
+            "jsonrpc": "2.0",
+            "id": request_id,
+            "method": "tools/call",
+            "params": {"name": "test_elicitation", "arguments": {"message": message}},
+        }
+        self.connection.request("POST", client.path, body=orjson.dumps(body), headers=client.headers())
+        self.response = self.connection.getresponse()
+        assert self.response.status == 200
+        self.replica = self.response.getheader("X-Replica") or ""
+        self.question = _next_message(self.response)
+        assert self.question["method"] == "elicitation/create"
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def test_an_elicitation_answer_reaching_another_replica_resolves_the_waiting_call(
     cluster: Cluster, client: LegacyClient
 ) -> None:
     client.initialize({"elicitation": {}})
-    # The call's own stream, on its own connection: the replica serving it keeps it open.
-    call = http.client.HTTPConnection(client.host, client.port, timeout=30)
+    call = WaitingCall(client, 99, "Who are you?")
     try:
-        body = {
-            "jsonrpc": "2.0",
-            "id": 99,
-            "method": "tools/call",
-            "params": {"name": "test_elicitation", "arguments": {"message": "Who are you?"}},
-        }
-        call.request("POST", client.path, body=orjson.dumps(body), headers=client.headers())
-        response = call.getresponse()
-        assert response.status == 200
-        waiting_replica = response.getheader("X-Replica")
-        question = _next_message(response)
-        assert question["method"] == "elicitation/create"
-
         reply = {
             "jsonrpc": "2.0",
-            "id": question["id"],
+            "id": call.question["id"],
             "result": {"action": "accept", "content": {"username": "ada", "email": "ada@example.com"}},
         }
         answered = client.send(reply)
         assert answered.status == 202
-        assert answered.replica != waiting_replica  # round-robin sent the answer elsewhere
+        assert answered.replica != call.replica  # round-robin sent the answer elsewhere
 
-        final = _next_message(response)
+        final = _next_message(call.response)
         while "id" not in final or final.get("id") != 99:
-            final = _next_message(response)
+            final = _next_message(call.response)
         text = final["result"]["content"][0]["text"]
         assert "accept" in text
         assert "ada" in text
@@ -195,29 +207,16 @@ def test_a_cancellation_reaching_another_replica_cancels_the_call_where_it_runs(
     cluster: Cluster, client: LegacyClient
 ) -> None:
     client.initialize({"elicitation": {}})
-    call = http.client.HTTPConnection(client.host, client.port, timeout=20)
-    elsewhere = LegacyClient(cluster.url)
+    call = WaitingCall(client, 77, "Never answered")  # waits for an answer that never comes
+    # Straight to another replica: one that does not run the call (haproxy names them r0, r1, r2).
+    elsewhere = LegacyClient(cluster.replica_url((int(call.replica[1:]) + 1) % 3))
     try:
-        body = {
-            "jsonrpc": "2.0",
-            "id": 77,
-            "method": "tools/call",
-            "params": {"name": "test_elicitation", "arguments": {"message": "Never answered"}},
-        }
-        call.request("POST", client.path, body=orjson.dumps(body), headers=client.headers())
-        response = call.getresponse()
-        assert response.status == 200
-        running_on = int((response.getheader("X-Replica") or "r0")[1:])
-        assert _next_message(response)["method"] == "elicitation/create"  # the call now waits, forever
-
-        # Straight to another replica: one that does not run the call.
-        elsewhere = LegacyClient(cluster.replica_url((running_on + 1) % 3))
         elsewhere.session_id = client.session_id
         cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 77}}
         assert elsewhere.send(cancel).status == 202
 
         # A cancelled request gets no answer: its stream ends instead of waiting for the elicitation.
-        rest = response.read()
+        rest = call.response.read()
         assert b'"id":77' not in rest.replace(b" ", b"")
     finally:
         call.close()
