@@ -25,7 +25,6 @@ import signal
 import stat
 import sys
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mcpcore.router import Connection
@@ -43,50 +42,34 @@ CORK_LIMIT = 64 * 1024
 
 
 class _CorkedOutput:
-    """The connection's sink: frames made in one loop turn leave in one ``write``.
+    """The connection's sink: frames answered while one chunk is processed leave in one write.
 
     A pipelined chunk of N requests answered inline would otherwise cost N
     ``write`` system calls; corking turns them into one. Frames written
-    outside a chunk (by handler tasks) are coalesced too while other requests
-    are in flight: tasks woken in the same loop turn (say, 64 ``async def``
-    tools started by one chunk, or 64 thread results handed back together)
-    answer one after another, and a callback scheduled with ``call_soon``
-    writes them all once that turn is over. A lone request (nothing else in
-    flight) is written at once, so one call at a time pays no extra loop turn.
-    Once ``CORK_LIMIT`` bytes wait, they are written at once, so the
-    transport's write-buffer flow control (which pauses the connection) still
-    sees large answers as they are made instead of a turn later.
+    outside a chunk (by handler tasks) go straight through. Once
+    ``CORK_LIMIT`` bytes wait, they are written at once, so the transport's
+    write-buffer flow control (which pauses the connection) still sees large
+    answers as they are made instead of after the whole chunk.
     """
 
-    __slots__ = ("corked", "flush_scheduled", "in_flight", "loop", "pending", "pending_bytes", "sink")
+    __slots__ = ("corked", "pending", "pending_bytes", "sink")
 
-    def __init__(self, sink: Any, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, sink: Any) -> None:
         self.sink = sink
-        self.loop = loop
         self.pending: list[bytes] = []
         self.pending_bytes = 0
         self.corked = False
-        self.flush_scheduled = False
-        #: How many requests are in flight on the connection (set once the connection exists).
-        self.in_flight: Callable[[], int] = _none_in_flight
 
     def write(self, data: bytes) -> None:
         if self.sink.is_closing():
             return  # the reader went away (EPIPE): the connection learns it on the next loop turn
-        if not self.corked and not self.pending and self.in_flight() <= 1:
-            self.sink.write(data)  # a lone answer (or a notification between calls): no reason to wait
+        if not self.corked:
+            self.sink.write(data)
             return
         self.pending.append(data)
         self.pending_bytes += len(data)
         if self.pending_bytes >= CORK_LIMIT:
             self.flush()
-        elif not self.corked and not self.flush_scheduled:
-            self.flush_scheduled = True  # written at the end of this turn, with its neighbours
-            self.loop.call_soon(self._scheduled_flush)
-
-    def _scheduled_flush(self) -> None:
-        self.flush_scheduled = False
-        self.flush()
 
     def flush(self) -> None:
         pending = self.pending
@@ -99,10 +82,6 @@ class _CorkedOutput:
     def uncork(self) -> None:
         self.corked = False
         self.flush()
-
-
-def _none_in_flight() -> int:
-    return 0
 
 
 class _InputProtocol(asyncio.Protocol):
@@ -249,9 +228,8 @@ async def serve_stdio(
     else:
         sink = _BlockingWriter(stdout_fd)
 
-    output = _CorkedOutput(sink, loop)
+    output = _CorkedOutput(sink)
     connection = server.connect(output, input_protocol)
-    output.in_flight = lambda: connection.in_flight
     input_protocol.connection = connection
     input_protocol.output = output
     output_protocol.connection = connection
@@ -280,7 +258,6 @@ async def serve_stdio(
         for signum in signals:
             loop.remove_signal_handler(signum)
         server.disconnect(connection)
-        output.flush()  # answers coalesced in the last loop turn go before the pipe closes
         if input_transport is not None:
             input_transport.close()
         if output_transport is not None and not output_transport.is_closing():
