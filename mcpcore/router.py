@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -388,8 +389,22 @@ class Connection:
         return envelope
 
     def _start_task(self, context: Context, coro: Coroutine[Any, Any, Any], batch: _Batch | None) -> None:
-        """Run the handler as its own task; the task settles its request itself (see :meth:`_settle`)."""
-        task = asyncio.get_running_loop().create_task(self._run(context, coro, batch))
+        """Run the handler as its own task; the task settles its request itself (see :meth:`_settle`).
+
+        From Python 3.12 the task is eager (``asyncio.eager_task_factory``): it
+        takes its first step at once, as the current task with its own copy of
+        the context variables, so a handler that finishes without suspending
+        (most ``async def`` tools) is answered within the read that brought it,
+        with no loop turn and no in-flight entry. One that suspends goes on as
+        an ordinary task. Older Pythons have no public eager task.
+        """
+        loop = asyncio.get_running_loop()
+        if sys.version_info >= (3, 12):
+            task = asyncio.eager_task_factory(loop, self._run(context, coro, batch))
+            if task.done():
+                return  # answered in its first step: it never was in flight
+        else:
+            task = loop.create_task(self._run(context, coro, batch))
         request_id = context.request_id
         assert request_id is not None
         self._in_flight[request_id] = _Running(task, context, batch, contextvars.copy_context())
