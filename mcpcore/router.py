@@ -23,7 +23,9 @@ with the traceback logged and never sent.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import sys
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -138,6 +140,25 @@ class _Batch:
                 self.connection.write(array)
 
 
+class _Running:
+    """A request whose handler runs as a task: what settling it needs once the task ends."""
+
+    __slots__ = ("batch", "context", "dispatch_context", "task")
+
+    def __init__(
+        self,
+        task: asyncio.Task[None],
+        context: Context,
+        batch: _Batch | None,
+        dispatch_context: contextvars.Context,
+    ) -> None:
+        self.task = task
+        self.context = context
+        self.batch = batch
+        #: The context variables the request was dispatched in (not its task's): backlog dispatch runs there.
+        self.dispatch_context = dispatch_context
+
+
 class Connection:
     """The server side of one MCP connection, independent of the transport."""
 
@@ -158,7 +179,7 @@ class Connection:
         self._sink = sink
         self._flow = flow
         self._methods = server.methods
-        self._in_flight: dict[int | str, tuple[asyncio.Task[None], Context]] = {}
+        self._in_flight: dict[int | str, _Running] = {}
         #: Our requests to the peer (sampling, elicitation, roots, ping) waiting for answers.
         #: ``first_request_id``: where their ids start (a replica's own range; see mcpcore.stores.sessions).
         self._outgoing = Correlator(SERVER, first_id=first_request_id)
@@ -368,56 +389,98 @@ class Connection:
         return envelope
 
     def _start_task(self, context: Context, coro: Coroutine[Any, Any, Any], batch: _Batch | None) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(context, coro, batch))
+        """Run the handler as its own task; the task settles its request itself (see :meth:`_settle`).
+
+        From Python 3.12 the task is eager (``asyncio.eager_task_factory``): it
+        takes its first step at once, as the current task with its own copy of
+        the context variables, so a handler that finishes without suspending
+        (most ``async def`` tools) is answered within the read that brought it,
+        with no loop turn and no in-flight entry. One that suspends goes on as
+        an ordinary task. Older Pythons have no public eager task.
+        """
+        loop = asyncio.get_running_loop()
+        if sys.version_info >= (3, 12):
+            task = asyncio.eager_task_factory(loop, self._run(context, coro, batch))
+            if task.done():
+                return  # answered in its first step: it never was in flight
+        else:
+            task = loop.create_task(self._run(context, coro, batch))
         request_id = context.request_id
         assert request_id is not None
-        self._in_flight[request_id] = (task, context)
+        self._in_flight[request_id] = _Running(task, context, batch, contextvars.copy_context())
         if batch is not None:
             batch.outstanding += 1
-        task.add_done_callback(lambda _task: self._task_done(request_id, batch))
         if len(self._in_flight) >= self.max_in_flight:
             self._update_reading()
 
     async def _run(self, context: Context, coro: Coroutine[Any, Any, Any], batch: _Batch | None) -> None:
         try:
-            result = await coro
-        except asyncio.CancelledError:
-            self._abandon(context, batch)  # cancelled by the peer or by shutdown: no response either way
-            return
-        except InputRequired as exc:
-            if not context.cancelled:
-                self._reply_input_required(context, exc, batch)
+            try:
+                result = await coro
+            except asyncio.CancelledError:
+                self._abandon(context, batch)  # cancelled by the peer or by shutdown: no response either way
                 return
-        except RpcError as exc:
-            if not context.cancelled:
-                self._reply_error(context.request_id, exc, batch, context.responder)
-                return
-        except Exception:
-            _log.exception("handler for %s failed", context.method)
-            if not context.cancelled:
-                self._reply_error(
-                    context.request_id, RpcError(INTERNAL_ERROR, "Internal error"), batch, context.responder
-                )
-                return
-        else:
-            if not context.cancelled:
-                self._reply_result(context, result, batch)
-                return
-        self._abandon(context, batch)
+            except InputRequired as exc:
+                if not context.cancelled:
+                    self._reply_input_required(context, exc, batch)
+                    return
+            except RpcError as exc:
+                if not context.cancelled:
+                    self._reply_error(context.request_id, exc, batch, context.responder)
+                    return
+            except Exception:
+                _log.exception("handler for %s failed", context.method)
+                if not context.cancelled:
+                    self._reply_error(
+                        context.request_id,
+                        RpcError(INTERNAL_ERROR, "Internal error"),
+                        batch,
+                        context.responder,
+                    )
+                    return
+            else:
+                if not context.cancelled:
+                    self._reply_result(context, result, batch)
+                    return
+            self._abandon(context, batch)
+        finally:
+            self._settle(context)
 
     def _abandon(self, context: Context, batch: _Batch | None) -> None:
         """A cancelled request gets no response; its responder still learns that none will come."""
         if batch is None and context.responder is not None:
             context.responder.reply(None, None)
 
-    def _task_done(self, request_id: int | str, batch: _Batch | None) -> None:
-        self._in_flight.pop(request_id, None)
-        if batch is not None:
-            batch.finish_one()
+    def _settle(self, context: Context) -> None:
+        """The request's task is ending: take it off the in-flight table, make room, note idleness.
+
+        The task does this itself, last thing, instead of through a done
+        callback: a callback per request costs a scheduled handle and a loop
+        turn on the hottest path. A task cancelled before its first step never
+        runs its coroutine, so :meth:`_cancel` adds a done callback for that
+        case; whichever comes second finds the entry gone and does nothing.
+        Serving the backlog is scheduled in the context the request was
+        dispatched in, never the ending task's: one request's context
+        variables must not leak into the next one's handler.
+        """
+        request_id = context.request_id
+        assert request_id is not None
+        running = self._in_flight.get(request_id)
+        if running is None or running.context is not context:
+            return  # settled already (or the id is reused by a newer request)
+        del self._in_flight[request_id]
+        if running.batch is not None:
+            running.batch.finish_one()
         if self._saturated:
-            self._update_reading()
+            asyncio.get_running_loop().call_soon(self._update_reading, context=running.dispatch_context)
         if not self._in_flight and self._idle is not None:
             self._idle.set()
+
+    def _cancel(self, running: _Running) -> None:
+        """Cancel a request's task; settle it when it ends even if it never got to run."""
+        context = running.context
+        running.task.cancel()
+        running.task.add_done_callback(lambda _task: self._settle(context))
 
     # ---------------------------------------------------------- notifications
 
@@ -449,14 +512,13 @@ class Connection:
         request_id = params.get("requestId")
         if request_id is None:
             return  # 2025-11-25: a task is cancelled with tasks/cancel, not by this notification
-        entry = self._in_flight.get(request_id)
-        if entry is None:
+        running = self._in_flight.get(request_id)
+        if running is None:
             self._drop_held(request_id)
             return
-        task, context = entry
-        context.cancelled = True
-        task.cancel()
-        _log.debug("cancelled request %r: %s", context.request_id, params.get("reason"))
+        running.context.cancelled = True
+        self._cancel(running)
+        _log.debug("cancelled request %r: %s", request_id, params.get("reason"))
 
     def _drop_held(self, request_id: int | str) -> None:
         """Remove a backlogged request the peer cancelled: it will get no response, as if it had run."""
@@ -647,9 +709,10 @@ class Connection:
                 _log.warning(
                     "cancelling %d request(s) still running after %.1f s", len(self._in_flight), grace
                 )
-                tasks = [task for task, _ in self._in_flight.values()]
-                for task in tasks:
-                    task.cancel()
+                running = list(self._in_flight.values())
+                tasks = [entry.task for entry in running]
+                for entry in running:
+                    self._cancel(entry)
                 # Bounded: a handler that swallows CancelledError must not keep the process alive.
                 _, stuck = await asyncio.wait(tasks, timeout=CANCEL_GRACE)
                 if stuck:

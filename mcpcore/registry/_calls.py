@@ -18,10 +18,10 @@ import asyncio
 import contextlib
 import contextvars
 import os
+import queue
 import threading
 import weakref
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from types import CoroutineType
 from typing import Any, Final, Literal
 
@@ -157,6 +157,7 @@ class Job:
         """Run the function in a worker thread, with the caller's context variables; hand back the outcome."""
         pool = self._pool
         with pool.lock:
+            pool.queued -= 1
             # Dropped after a timeout, or cancelled on the loop (a cancelled request) before a thread got
             # here: it never runs. (Reading the future's state from this thread is a plain field read.)
             skip = self._state == _DROPPED or self.future.cancelled()
@@ -201,8 +202,16 @@ class ThreadPool:
 
     The threads are mcpcore's own, not the loop's default executor: closing a
     loop joins its default executor's threads, so one tool blocked for ever
-    would keep the process from ever exiting. :func:`busy_threads` lets the
-    process's entry point see such a thread and exit anyway once shutdown is done.
+    would keep the process from ever exiting. They are daemon threads for the
+    same reason; :func:`busy_threads` lets the process's entry point see one
+    still running and say so when it exits.
+
+    Nor are they a :class:`~concurrent.futures.ThreadPoolExecutor`: its
+    ``submit`` makes a ``concurrent.futures.Future`` (with a condition
+    variable) and a work item per call, and takes a semaphore, all of which
+    the loop-side :class:`Job` and its asyncio future already cover. Here a
+    call is one ``SimpleQueue.put`` (C) and one uncontended lock; a thread is
+    started only when the queued and running calls outnumber the threads.
     """
 
     def __init__(self, max_threads: int = DEFAULT_MAX_THREADS) -> None:
@@ -213,8 +222,12 @@ class ThreadPool:
         self.busy = 0
         #: Threads running a function whose caller's timeout has passed.
         self.hung = 0
+        #: Calls handed over that no thread has picked up yet.
+        self.queued = 0
+        #: Worker threads started (they live as long as the process; idle ones wait on the queue).
+        self.threads = 0
         self.lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        self._queue: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._handoff: _Handoff | None = None
         _POOLS.add(self)
 
@@ -229,17 +242,38 @@ class ThreadPool:
         """Queue ``fn(**kwargs)`` for a worker thread; None (refused) when every thread is hung."""
         if self.hung >= self.max_threads:
             return None
-        executor = self._executor
-        if executor is None:  # threads only for servers that use them
-            executor = ThreadPoolExecutor(self.max_threads, thread_name_prefix="mcpcore-worker")
-            self._executor = executor
         loop = asyncio.get_running_loop()
         handoff = self._handoff
         if handoff is None or handoff.loop is not loop:
             handoff = self._handoff = _Handoff(loop)
         job = Job(self, fn, kwargs, handoff)
-        executor.submit(job)
+        number = 0
+        with self.lock:
+            self.queued += 1
+            # Every call not yet done needs a thread of its own (threads only for servers that use them).
+            spawn = self.busy + self.queued > self.threads and self.threads < self.max_threads
+            if spawn:
+                self.threads += 1
+                number = self.threads
+        self._queue.put(job)
+        if spawn:
+            name = f"mcpcore-worker-{number}"
+            try:
+                threading.Thread(target=_work, args=(self._queue,), name=name, daemon=True).start()
+            except RuntimeError:  # the system has no thread left: the started ones serve the queue
+                with self.lock:
+                    self.threads -= 1
+                if number == 1:
+                    raise
         return job
+
+
+def _work(jobs: queue.SimpleQueue[Job]) -> None:
+    """A worker thread: run calls as they come, for as long as the process lives."""
+    while True:
+        job = jobs.get()
+        job()
+        del job  # let the call's arguments and outcome go while this thread waits for the next
 
 
 def busy_threads() -> int:

@@ -38,7 +38,12 @@ __all__ = ["serve_stdio"]
 _log = logging.getLogger("mcpcore.stdio")
 _READ_CHUNK = 256 * 1024
 #: Corked answers beyond this many bytes are written without waiting for the end of the chunk.
-CORK_LIMIT = 64 * 1024
+#: Small on purpose: the cork is there to save system calls, and about 20 small answers per write
+#: saves nearly all of them. Holding a whole chunk's answers (the limit was 64 KiB) leaves the
+#: client idle until the server has answered everything, then the server idle while the client
+#: catches up: at 64 calls in flight the inline ``add`` served 46-51k req/s with 8 and 64 KiB,
+#: 90-97k with 1, 2 and 4 KiB (same run, same CPU per call).
+CORK_LIMIT = 2 * 1024
 
 
 class _CorkedOutput:

@@ -80,3 +80,62 @@ def test_a_call_abandoned_while_queued_never_runs_and_is_not_hung() -> None:
 
     asyncio.run(scenario())
     assert ran == []
+
+
+def test_calls_one_at_a_time_share_one_thread() -> None:
+    """A thread starts only when the calls not yet done outnumber the threads: no thread per call."""
+
+    async def scenario() -> list[str]:
+        pool = ThreadPool(4)
+        names = []
+        for _ in range(20):
+            job = pool.start(lambda: threading.current_thread().name, {})
+            assert job is not None
+            names.append(await job.future)
+        assert pool.threads == 1 and (pool.busy, pool.queued) == (0, 0)
+        return names
+
+    assert set(asyncio.run(scenario())) == {"mcpcore-worker-1"}
+
+
+def test_blocking_calls_run_side_by_side_up_to_max_threads() -> None:
+    """Each call that blocks gets a thread of its own (up to the bound); the next one waits for a thread."""
+    bound = 3
+    gate = threading.Barrier(bound, timeout=DEADLINE)  # breaks (and the calls fail) unless all run at once
+    release = threading.Event()
+    order: list[str] = []
+
+    def meet() -> str:
+        gate.wait()
+        release.wait(DEADLINE)
+        return "met"
+
+    def later() -> str:
+        order.append("later")
+        return "later"
+
+    async def scenario() -> None:
+        pool = ThreadPool(bound)
+        jobs = [pool.start(meet, {}) for _ in range(bound)]
+        extra = pool.start(later, {})  # every thread is busy: it waits in the queue
+        assert all(job is not None for job in jobs) and extra is not None
+        assert pool.threads == bound
+        release.set()
+        assert [await job.future for job in jobs if job is not None] == ["met"] * bound
+        assert await extra.future == "later"
+        assert pool.threads == bound and (pool.busy, pool.queued) == (0, 0)
+
+    asyncio.run(scenario())
+    assert order == ["later"]
+
+
+def test_worker_threads_are_daemons() -> None:
+    """A tool blocked for ever must not keep the interpreter from exiting (see Server.run)."""
+
+    async def scenario() -> bool:
+        pool = ThreadPool(1)
+        job = pool.start(lambda: threading.current_thread().daemon, {})
+        assert job is not None
+        return bool(await job.future)
+
+    assert asyncio.run(scenario())

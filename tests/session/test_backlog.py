@@ -8,6 +8,7 @@ contract. ``max_in_flight=1`` makes the second request wait in the backlog.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Any
 
 import orjson
@@ -136,3 +137,59 @@ def test_a_cancellation_for_our_request_goes_to_the_responder_that_carried_it(lo
         assert sink.frames == []
 
     run_loop(scenario(), loop=loop_name)  # type: ignore[arg-type]
+
+
+def test_a_request_cancelled_before_its_task_ran_still_leaves_the_in_flight_table(loop_name: str) -> None:
+    """Request and cancellation in one read: the task never runs its code, yet the slot is freed.
+
+    With ``max_in_flight=1`` a leaked slot would hold the next request in the backlog for ever.
+    """
+
+    async def scenario() -> None:
+        server, gate = _gated_server()
+        sink = _Sink()
+        connection = server.connect(sink)
+        _initialize(connection, sink)
+        frames = [
+            orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "wait"}}),
+            orjson.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}),
+            orjson.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "wait"}}),
+        ]
+        connection.receive_frames(frames)  # one chunk: 1 starts, is cancelled at once; 2 waits for room
+        gate.set()
+        assert (await sink.answer_to(2))["result"]["content"][0]["text"] == "done"
+        assert not sink.answered(1)
+        assert connection.in_flight == 0
+
+    run_loop(scenario(), loop=loop_name)  # type: ignore[arg-type]
+
+
+def test_a_request_from_the_backlog_does_not_see_the_context_variables_of_the_one_before(
+    loop_name: str,
+) -> None:
+    """Room made by an ending request is used outside that request's task and its context variables."""
+    seen: list[str | None] = []
+    request_tag: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_tag", default=None)
+
+    async def scenario() -> None:
+        server = Server("isolation", max_in_flight=1, shutdown_grace=0.0)
+        gate = asyncio.Event()
+
+        @server.tool()
+        async def tag(name: str) -> str:
+            seen.append(request_tag.get())
+            request_tag.set(name)
+            await gate.wait()
+            return name
+
+        sink = _Sink()
+        connection = server.connect(sink)
+        _initialize(connection, sink)
+        for request_id in (1, 2):
+            params = {"name": "tag", "arguments": {"name": f"r{request_id}"}}
+            _send(connection, {"id": request_id, "method": "tools/call", "params": params})
+        gate.set()
+        assert (await sink.answer_to(2))["result"]["content"][0]["text"] == "r2"
+
+    run_loop(scenario(), loop=loop_name)  # type: ignore[arg-type]
+    assert seen == [None, None]
