@@ -35,7 +35,7 @@ from mcpcore import versions
 from mcpcore.errors import INTERNAL_ERROR, INVALID_PARAMS, RpcError
 from mcpcore.registry.input_required import TASK_REQUESTS, hosts_tasks
 from mcpcore.registry.pagination import Paginator
-from mcpcore.registry.tasks import META_RELATED_TASK, legacy_view
+from mcpcore.registry.tasks import legacy_view, task_result
 from mcpcore.stores.memory import InMemoryTaskStore
 from mcpcore.stores.tasks import TERMINAL, TaskData, TaskLimits
 
@@ -178,16 +178,7 @@ class ClientTasks:
         if work is not None and data.status not in TERMINAL:
             await asyncio.wait({work})
             data = await self._lookup(params)
-        related = {META_RELATED_TASK: {"taskId": data.task_id}}
-        if data.status == "completed" and data.result is not None:
-            meta = data.result.get("_meta")
-            return {**data.result, "_meta": {**meta, **related} if type(meta) is dict else related}
-        if data.status == "failed" and data.error is not None:
-            error = data.error
-            raise RpcError(int(error["code"]), str(error.get("message", "")), error.get("data"))
-        raise RpcError(
-            INVALID_PARAMS, f"Invalid params: task {data.task_id!r} was cancelled; it has no result"
-        )
+        return task_result(data)
 
 
 # ------------------------------------------------------------------ requestor (2026-07-28)

@@ -98,6 +98,7 @@ __all__ = [
     "legacy_view",
     "missing_extension",
     "modern_view",
+    "task_result",
 ]
 
 _log = logging.getLogger("mcpcore.tasks")
@@ -115,6 +116,22 @@ DetachMode = Literal["start", "manual"]
 def _iso(epoch: float) -> str:
     """RFC 3339 / ISO 8601 UTC with milliseconds, e.g. ``2025-11-25T10:30:00.000Z``."""
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def task_result(data: TaskData) -> dict[str, Any]:
+    """What ``tasks/result`` answers for a terminal task, in both roles (server, and client-hosted tasks).
+
+    The request's own result with the related-task ``_meta``; a failed task
+    raises its JSON-RPC error, a cancelled one -32602 (it has no result).
+    """
+    related = {META_RELATED_TASK: {"taskId": data.task_id}}
+    if data.status == "completed" and data.result is not None:
+        meta = data.result.get("_meta")
+        return {**data.result, "_meta": {**meta, **related} if type(meta) is dict else related}
+    if data.status == "failed" and data.error is not None:
+        error = data.error
+        raise RpcError(int(error["code"]), str(error.get("message", "")), error.get("data"))
+    raise RpcError(INVALID_PARAMS, f"Invalid params: task {data.task_id!r} was cancelled; it has no result")
 
 
 def legacy_view(data: TaskData) -> dict[str, Any]:
@@ -588,13 +605,4 @@ class Tasks:
             if found is None:
                 raise _unknown(data.task_id)
             data = found
-        related = {META_RELATED_TASK: {"taskId": data.task_id}}
-        if data.status == "completed" and data.result is not None:
-            meta = data.result.get("_meta")
-            return {**data.result, "_meta": {**meta, **related} if type(meta) is dict else related}
-        if data.status == "failed" and data.error is not None:
-            error = data.error
-            raise RpcError(int(error["code"]), str(error.get("message", "")), error.get("data"))
-        raise RpcError(
-            INVALID_PARAMS, f"Invalid params: task {data.task_id!r} was cancelled; it has no result"
-        )
+        return task_result(data)
