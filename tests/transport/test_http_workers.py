@@ -136,6 +136,8 @@ def wait_refused(port: int) -> None:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
         except ConnectionRefusedError:
             return
+        except ConnectionResetError:
+            pass  # queued on a listener that was closing: reset, not refused yet; ask again
         time.sleep(0.05)  # a condition poll bounded by the deadline
     raise AssertionError(f"port {port} still accepts connections")
 
