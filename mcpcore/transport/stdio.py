@@ -41,8 +41,8 @@ _READ_CHUNK = 256 * 1024
 #: Small on purpose: the cork is there to save system calls, and about 20 small answers per write
 #: saves nearly all of them. Holding a whole chunk's answers (the limit was 64 KiB) leaves the
 #: client idle until the server has answered everything, then the server idle while the client
-#: catches up: at 64 calls in flight the inline ``add`` served 46-51k req/s with 8 and 64 KiB,
-#: 90-97k with 1, 2 and 4 KiB (same run, same CPU per call).
+#: catches up. Limits of 8 KiB and more measured about half the throughput of 1-4 KiB at 64 calls in
+#: flight, at the same CPU per call (benchmarks/RESULTS.md has the current figures).
 CORK_LIMIT = 2 * 1024
 
 
