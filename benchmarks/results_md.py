@@ -23,7 +23,7 @@ from benchmarks.peers import (
     TS_SDK,
 )
 from benchmarks.scaleout import MODERN
-from benchmarks.targets import REDIS_P50_LIMIT, format_targets
+from benchmarks.targets import REDIS_P50_LIMIT, format_targets, micro_ns
 from mcpcore.bench import format_table
 
 if TYPE_CHECKING:
@@ -82,7 +82,27 @@ def _summary(suite: Suite) -> list[str]:
                 f" {ours.latency_ms['p50'] / floor.latency_ms['p50']:.2f}x the floor's"
                 f" {_us(floor.latency_ms['p50'])}; see the HTTP profile below for where the time goes."
             )
+    lines += _exchange_sentence(suite.micro)
     return lines
+
+
+def _exchange_sentence(micro: list[dict[str, Any]]) -> list[str]:
+    """The servers' own Python per HTTP exchange, from ``benchmarks/bench_exchange.py`` in this run."""
+    floor, plain, inline = (
+        micro_ns(micro, prefix)
+        for prefix in ("floor: POST", "mcpcore async def: legacy POST", "mcpcore inline:")
+    )
+    if floor is None or plain is None or inline is None:
+        return []
+    return [
+        "With the socket taken away (`benchmarks/bench_exchange.py`: the same keep-alive POST fed to the"
+        f" server's `Protocol` in process), one exchange costs the floor {floor / 1000:.1f} us of Python,"
+        f" mcpcore's `async def add` {plain / 1000:.1f} us ({plain / floor:.1f}x) and the inline tool"
+        f" {inline / 1000:.1f} us ({inline / floor:.1f}x): HTTP parsing, the Host check, the session, the"
+        " router, argument validation and the SSE-framed answer, against a fixed reply. Over a socket the"
+        " kernel's and the loop's work is added to both, and each server also runs with the caches the"
+        " client left behind."
+    ]
 
 
 def _bodies(run: CompareRun) -> str:

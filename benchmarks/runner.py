@@ -44,7 +44,7 @@ RESULTS_MD = "RESULTS.md"
 RESULTS_SVG = "results.svg"  # RESULTS.md and README.md refer to it by this name
 RESULTS_JSON = "results.json"
 REPORT_HTML = "report.html"
-MICRO_MODULES = ("bench_wire", "bench_jsonrpc", "bench_dispatch", "bench_validation")
+MICRO_MODULES = ("bench_wire", "bench_jsonrpc", "bench_dispatch", "bench_exchange", "bench_validation")
 
 
 @dataclass

@@ -70,7 +70,7 @@ def _p50_target(goal: str, issue: int, run: CompareRun | None, ours: str, limit:
     return target
 
 
-def _micro_ns(rows: Sequence[dict[str, Any]], case_prefix: str) -> float | None:
+def micro_ns(rows: Sequence[dict[str, Any]], case_prefix: str) -> float | None:
     for row in rows:
         if str(row["case"]).startswith(case_prefix):
             return float(row["ns"])
@@ -138,7 +138,7 @@ def targets(
         )
     else:
         found.append(Target("idle RSS under 30 MiB", "not measured in this run", "-", "n/a", 5))
-    one, many = _micro_ns(micro, "tools/call add0"), _micro_ns(micro, "tools/call add500")
+    one, many = micro_ns(micro, "tools/call add0"), micro_ns(micro, "tools/call add500")
     target = _ratio("no degradation with 1,000 registered tools (dispatch)", 5, many, one, 1.2, at_most=True)
     if one and many:
         target.measured = f"{many:,.0f} ns with 1,000 tools vs {one:,.0f} ns with 1"

@@ -52,7 +52,13 @@ def test_runner_drives_mcpcore_bench_compare_and_writes_results(tmp_path: Path) 
             (phase, server) for phase in phases for server in ("floor", MCPCORE)
         ]
         assert all(r["errors"] == 0 and r["ratio"]["p50"] > 0 for r in section["results"])
-    assert {row["layer"] for row in data["micro"]} == {"framing", "messages", "dispatch", "validation"}
+    assert {row["layer"] for row in data["micro"]} == {
+        "framing",
+        "messages",
+        "dispatch",
+        "http exchange",
+        "validation",
+    }
     assert data["hold"]["connected"] == 8 and data["hold"]["errors"] == 0
     assert set(data["profiles"]) == {"stdio", "HTTP"}
     assert all("| function |" in table for table in data["profiles"].values())
@@ -63,6 +69,9 @@ def test_runner_drives_mcpcore_bench_compare_and_writes_results(tmp_path: Path) 
     results = (tmp_path / "RESULTS.md").read_text()
     assert "## Targets" in results and "results.svg" in results and "report.html" in results
     assert "measured targets pass" in results
+    assert (
+        "one exchange costs the floor" in results
+    )  # the in-process HTTP sentence, from this run's micro rows
     ET.fromstring((tmp_path / "results.svg").read_text())
     assert "<svg" in (tmp_path / "report.html").read_text()
     assert b"| floor |" in done.stdout
