@@ -26,118 +26,42 @@ import asyncio
 import contextvars
 import logging
 import sys
-from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
 from mcpcore import jsonrpc
+from mcpcore.backlog import Backlog
+from mcpcore.batch import Batch as _Batch  # the request path's annotations name it _Batch
+from mcpcore.batch import refusal as batch_refusal
 from mcpcore.context import Context
-from mcpcore.correlator import Correlator, Outgoing
 from mcpcore.errors import (
-    CONNECTION_CLOSED,
     INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
-    ConnectionClosedError,
     RemoteProtocolError,
     RpcError,
 )
 from mcpcore.inbound import SERVER
+from mcpcore.ports import FlowControl, Handler, Method, Responder, Sink
 from mcpcore.registry.input_required import InputRequired, input_required_result
+from mcpcore.sender import Sender
 from mcpcore.session import Envelope, LegacySession, is_modern_request, read_modern_envelope
 from mcpcore.wire.lines import FrameTooLarge
 
 if TYPE_CHECKING:
     from mcpcore.server import Server
 
-__all__ = ["DEFAULT_MAX_IN_FLIGHT", "Connection", "FlowControl", "Handler", "Method", "Sink"]
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "Connection", "FlowControl", "Handler", "Method", "Responder", "Sink"]
 
 _log = logging.getLogger("mcpcore.router")
 
 DEFAULT_MAX_IN_FLIGHT: Final = 1024
 #: Seconds cancelled handlers get to unwind at shutdown before they are abandoned.
 CANCEL_GRACE: Final = 1.0
-
-#: A method handler: ``(params, context) -> result``, or a coroutine producing the result.
-Handler = Callable[[dict[str, Any], Context], Any]
-
-
-class Sink(Protocol):
-    """Where a connection's outgoing frames go (a transport, an HTTP response, a test list)."""
-
-    def write(self, data: bytes) -> None: ...
-
-
-class Responder(Protocol):
-    """Where one request's own messages go when they must not share the connection's sink.
-
-    Streamable HTTP answers each POST on that POST's response: the transport
-    passes a responder with the frame, and every message the request causes
-    (progress, logs, requests to the client on its behalf, and its final
-    response) is handed to it instead of the connection's sink, with what the
-    transport needs to know (final or not, and the error, for the status code).
-    """
-
-    def message(self, frame: bytes) -> None:
-        """A notification or server-to-client request sent on the request's behalf."""
-
-    def reply(self, frame: bytes | None, error: RpcError | None) -> None:
-        """The final response (``error`` set for an error response), or None: none will come (cancelled)."""
-
-
-class FlowControl(Protocol):
-    """How a connection asks its transport to stop and restart reading."""
-
-    def pause_reading(self) -> None: ...
-
-    def resume_reading(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Method:
-    """One entry of the server's method table."""
-
-    handler: Handler
-    #: Server capability that must be declared for the method to exist (else -32601).
-    capability: str | None = None
-    #: Served to legacy (handshake) requests.
-    legacy: bool = True
-    #: Served to modern (2026-07-28 envelope) requests.
-    modern: bool = True
-    #: Legacy requests need a completed ``initialize`` first.
-    needs_session: bool = True
-
-
-class _Batch:
-    """Collects the response frames of one JSON-RPC batch and sends them as one array."""
-
-    __slots__ = ("connection", "frames", "outstanding", "responder", "sealed")
-
-    def __init__(self, connection: Connection, responder: Responder | None) -> None:
-        self.connection = connection
-        self.responder = responder
-        self.frames: list[bytes] = []
-        self.outstanding = 0
-        self.sealed = False
-
-    def finish_one(self) -> None:
-        self.outstanding -= 1
-        self.flush()
-
-    def flush(self) -> None:
-        if self.sealed and self.outstanding == 0:
-            frames, self.frames = self.frames, []
-            # Each element was encoded on its own (one newline-terminated frame each).
-            array = b"[" + b",".join(frame[:-1] for frame in frames) + b"]\n" if frames else None
-            if self.responder is not None:
-                self.responder.reply(array, None)  # None: all notifications, no answer at all
-            elif array is not None:
-                self.connection.write(array)
 
 
 class _Running:
@@ -159,8 +83,12 @@ class _Running:
         self.dispatch_context = dispatch_context
 
 
-class Connection:
-    """The server side of one MCP connection, independent of the transport."""
+class Connection(Sender):
+    """The server side of one MCP connection, independent of the transport.
+
+    What it sends on its own initiative (notifications, requests to the peer,
+    :meth:`write`, :meth:`close`) is its :class:`~mcpcore.sender.Sender` half.
+    """
 
     def __init__(
         self,
@@ -173,26 +101,20 @@ class Connection:
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
+        super().__init__(sink, first_request_id=first_request_id)
         self.server = server
         self.session = LegacySession()
         self.max_in_flight = max_in_flight
-        self._sink = sink
         self._flow = flow
         self._methods = server.methods
         self._in_flight: dict[int | str, _Running] = {}
-        #: Our requests to the peer (sampling, elicitation, roots, ping) waiting for answers.
-        #: ``first_request_id``: where their ids start (a replica's own range; see mcpcore.stores.sessions).
-        self._outgoing = Correlator(SERVER, first_id=first_request_id)
         #: Decoded requests waiting for room (see :meth:`receive_frame`).
-        self._backlog: deque[tuple[Any, Responder | None]] = deque()
+        self._backlog = Backlog()
         #: At the bound: new requests wait in the backlog.
         self._saturated = False
         #: The transport was asked to stop reading.
         self._reading_paused = False
-        self._writing_paused = False
-        self._drained: asyncio.Event | None = None
         self._idle: asyncio.Event | None = None
-        self.closed = False
         #: Called at the start of :meth:`shutdown` (e.g. to end open ``subscriptions/listen`` streams).
         self.on_shutdown: list[Callable[[], None]] = []
 
@@ -249,7 +171,7 @@ class Connection:
 
     def _hold(self, msg: Any, responder: Responder | None) -> None:
         """Keep a request for later; stop reading once the backlog is as long as the in-flight bound."""
-        self._backlog.append((msg, responder))
+        self._backlog.hold(msg, responder)
         if len(self._backlog) >= self.max_in_flight and not self._reading_paused:
             self._reading_paused = True
             if self._flow is not None:
@@ -284,34 +206,16 @@ class Connection:
         if kind == jsonrpc.NOTIFICATION:
             self._on_notification(msg)
         else:
-            self._on_response(msg, kind)
+            self.receive_response(msg, kind)
         if batch is None and responder is not None:
             responder.reply(None, None)  # nothing to answer: the transport may end the exchange
 
     def _receive_batch(self, items: list[Any], responder: Responder | None) -> None:
-        if not self.session.batches_allowed:
-            self._reply_error(
-                None,
-                RpcError(
-                    INVALID_REQUEST,
-                    "Invalid request: JSON-RPC batches are accepted only under protocol 2025-03-26",
-                ),
-                None,
-                responder,
-            )
+        refused = batch_refusal(items, allowed=self.session.batches_allowed, max_in_flight=self.max_in_flight)
+        if refused is not None:
+            self._reply_error(None, refused, None, responder)
             return
-        if not items:
-            self._reply_error(
-                None, RpcError(INVALID_REQUEST, "Invalid request: empty batch"), None, responder
-            )
-            return
-        if len(items) > self.max_in_flight:
-            # Every item may start a handler: a batch must not get round the in-flight bound.
-            limit = self.max_in_flight
-            message = f"Invalid request: a batch of {len(items)} messages exceeds max_in_flight ({limit})"
-            self._reply_error(None, RpcError(INVALID_REQUEST, message), None, responder)
-            return
-        batch = _Batch(self, responder)
+        batch = _Batch(self.write, responder)
         for item in items:
             if type(item) is dict and item.get("method") == "initialize":
                 request_id = item.get("id")
@@ -322,8 +226,7 @@ class Connection:
                 )
                 continue
             self._receive_message(item, batch, responder)
-        batch.sealed = True
-        batch.flush()
+        batch.seal()
 
     # --------------------------------------------------------------- requests
 
@@ -514,34 +417,13 @@ class Connection:
             return  # 2025-11-25: a task is cancelled with tasks/cancel, not by this notification
         running = self._in_flight.get(request_id)
         if running is None:
-            self._drop_held(request_id)
+            self._backlog.drop(request_id)
             return
         running.context.cancelled = True
         self._cancel(running)
         _log.debug("cancelled request %r: %s", request_id, params.get("reason"))
 
-    def _drop_held(self, request_id: int | str) -> None:
-        """Remove a backlogged request the peer cancelled: it will get no response, as if it had run."""
-        for index, (msg, responder) in enumerate(self._backlog):
-            if type(msg) is dict and msg.get("id") == request_id and type(msg.get("id")) is type(request_id):
-                del self._backlog[index]
-                if responder is not None:
-                    responder.reply(None, None)
-                _log.debug("cancelled request %r before it started", request_id)
-                return
-
-    # -------------------------------------------------------------- responses
-
-    def _on_response(self, msg: dict[str, Any], kind: int) -> None:
-        if not self._outgoing.resolve(msg, kind):
-            _log.debug("response to unknown or finished request %r", msg.get("id"))
-
     # ----------------------------------------------------------------- output
-
-    def write(self, frame: bytes) -> None:
-        """Send one frame unless the connection is closed."""
-        if not self.closed:
-            self._sink.write(frame)
 
     def _reply_result(self, context: Context, result: Any, batch: _Batch | None) -> None:
         envelope = context.envelope
@@ -597,89 +479,27 @@ class Connection:
         else:
             self.write(frame)
 
-    def send(self, frame: bytes, responder: Responder | None = None) -> None:
-        """Send a frame on a request's behalf: to its responder if it has one, else to the sink."""
-        if responder is not None:
-            responder.message(frame)
-        else:
-            self.write(frame)
-
-    def notify_nowait(
-        self, method: str, params: dict[str, Any] | None = None, *, responder: Responder | None = None
-    ) -> None:
-        """Send a notification without waiting for the write buffer (for callers outside a task)."""
-        self.send(jsonrpc.encode_notification(method, params), responder)
-
-    async def notify(
-        self, method: str, params: dict[str, Any] | None = None, *, responder: Responder | None = None
-    ) -> None:
-        """Send a notification, waiting while the transport's write buffer is full."""
-        self.send(jsonrpc.encode_notification(method, params), responder)
-        if self._writing_paused:
-            await self._wait_writable()
-
-    async def request(
-        self,
-        method: str,
-        params: dict[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        responder: Responder | None = None,
-        answer: str | None = None,
-    ) -> Any:
-        """Send a request to the peer and wait for its result.
-
-        ``responder``: the request being served on whose behalf this is asked
-        (its stream carries the question); ``answer``: the inbound results row
-        its answer must match when not the method's own (``"CreateTaskResult"``
-        for a task-augmented request). Raises ``RpcError`` for an error
-        answer, :class:`RequestTimeoutError` after ``timeout`` seconds (the peer
-        is sent ``notifications/cancelled``) and :class:`ConnectionClosedError`
-        when the connection drops first.
-        """
-        if self.closed:
-            raise ConnectionClosedError(f"cannot send {method}: the connection is closed")
-        entry = self._outgoing.open(method, route=responder, answer=answer)
-        self.send(jsonrpc.encode_request(entry.request_id, method, params), responder)
-        return await self._outgoing.wait(entry, timeout, self._cancel_outgoing)
-
-    def _cancel_outgoing(self, entry: Outgoing, reason: str) -> None:
-        """Tell the peer we gave up, on the route the request took (its HTTP POST stream, say)."""
-        if not self.closed:
-            frame = jsonrpc.encode_notification(
-                "notifications/cancelled", {"requestId": entry.request_id, "reason": reason}
-            )
-            self.send(frame, entry.route)
-
     # ------------------------------------------------------------ flow control
 
     def pause_writing(self) -> None:
-        """The transport's write buffer is over its high-water mark."""
-        self._writing_paused = True
+        """The transport's write buffer is over its high-water mark: take no new requests."""
+        super().pause_writing()
         self._update_reading()
 
     def resume_writing(self) -> None:
-        """The transport's write buffer drained below its low-water mark."""
-        self._writing_paused = False
-        if self._drained is not None:
-            self._drained.set()
-            self._drained = None
+        """The transport's write buffer drained below its low-water mark: serve the backlog again."""
+        super().resume_writing()
         self._update_reading()
-
-    async def _wait_writable(self) -> None:
-        if self._drained is None:
-            self._drained = asyncio.Event()
-        await self._drained.wait()
 
     def _update_reading(self) -> None:
         """Track saturation; on room again, serve the backlog first, then read again."""
-        saturated = self._writing_paused or len(self._in_flight) >= self.max_in_flight
+        saturated = self.writing_paused or len(self._in_flight) >= self.max_in_flight
         if saturated:
             self._saturated = True
             return
         self._saturated = False
         while self._backlog:
-            self._dispatch_held(*self._backlog.popleft())
+            self._dispatch_held(*self._backlog.pop())
             if self._saturated:
                 return
         if self._reading_paused:
@@ -696,7 +516,7 @@ class Connection:
 
     async def shutdown(self, grace: float) -> None:
         """Answer the backlog, let running handlers finish for up to ``grace`` seconds, cancel the rest."""
-        self._refuse_backlog()
+        self._backlog.refuse(self.write)  # nothing is left unanswered
         for callback in self.on_shutdown:
             callback()
         if self.closed:
@@ -718,31 +538,3 @@ class Connection:
                 if stuck:
                     _log.error("%d handler(s) ignored cancellation; abandoning them", len(stuck))
         self.close()
-
-    def _refuse_backlog(self) -> None:
-        """Every request still waiting for room gets an error now: nothing is left unanswered."""
-        backlog, self._backlog = self._backlog, deque()
-        error = RpcError(CONNECTION_CLOSED, "Connection closed: the server is shutting down")
-        for msg, responder in backlog:
-            requests = msg if type(msg) is list else [msg]
-            frames = [
-                jsonrpc.encode_error(item["id"], error)
-                for item in requests
-                if type(item) is dict and "method" in item and jsonrpc.valid_id(item.get("id"))
-            ]
-            if type(msg) is list and frames:
-                frames = [b"[" + b",".join(frame[:-1] for frame in frames) + b"]\n"]
-            if responder is not None:
-                responder.reply(frames[0] if frames else None, error if frames else None)
-            else:
-                for frame in frames:
-                    self.write(frame)
-
-    def close(self) -> None:
-        """Mark the connection closed and fail every request still waiting for the peer."""
-        if self.closed:
-            return
-        self.closed = True
-        self._outgoing.close(lambda entry: f"{entry.method}: the connection closed before the peer answered")
-        if self._drained is not None:
-            self._drained.set()
