@@ -134,13 +134,13 @@ class StreamableHTTP:
         """Answer one request (synchronously where possible; tasks where not)."""
         options = self.options
         path = request.path
-        headers = request.headers
-        denied = self.host_check.check(headers)
+        denied = self.host_check.check(request.headers)
         if denied is not None:
             reject(exchange, denied[0], INVALID_REQUEST, denied[1])
             return
         auth = options.auth
-        if path != options.path and not (self.sse is not None and self.sse.routes(path)):
+        on_sse = self.sse is not None and self.sse.routes(path)
+        if path != options.path and not on_sse:
             if auth is not None and path in auth.metadata_paths and request.method in ("GET", "HEAD"):
                 exchange.respond(
                     200, [*JSON_HEADERS, (b"access-control-allow-origin", b"*")], auth.metadata_body
@@ -150,8 +150,10 @@ class StreamableHTTP:
             return
         if auth is not None:
             asyncio.get_running_loop().create_task(self._handle_authenticated(request, exchange))
-            return
-        self._dispatch(request, exchange, None)
+        elif not on_sse and request.method == "POST":
+            self._post(request, exchange, None)  # the common case, without the dispatch below
+        else:
+            self._dispatch(request, exchange, None)
 
     async def _handle_authenticated(self, request: Request, exchange: Exchange) -> None:
         auth = self.options.auth
@@ -211,15 +213,8 @@ class StreamableHTTP:
     def _post_legacy(
         self, msg: Any, exchange: Exchange, header_version: str | None, http_request: HttpRequestInfo
     ) -> None:
+        """A legacy POST (``is_modern`` said so: no header naming a version outside the legacy ones)."""
         headers = http_request.headers
-        if header_version is not None and header_version not in LEGACY_HEADER_VERSIONS:
-            reject(
-                exchange,
-                400,
-                INVALID_REQUEST,
-                f"Bad request: unsupported MCP-Protocol-Version {header_version}",
-            )
-            return
         takes_sse = accepts(headers, "text/event-stream")
         if "accept" in headers and not (takes_sse or accepts(headers, "application/json")):
             reject(
@@ -229,7 +224,10 @@ class StreamableHTTP:
                 "Not acceptable: Accept must list application/json or text/event-stream",
             )
             return
-        if not _is_jsonrpc(msg):
+        # The envelope check inline for the common single message; batches and the rest go to _is_jsonrpc.
+        if not (
+            type(msg) is dict and msg.get("jsonrpc") == "2.0" and ("method" in msg or "id" in msg)
+        ) and not _is_jsonrpc(msg):
             reject(
                 exchange,
                 400,
