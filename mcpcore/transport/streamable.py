@@ -250,7 +250,8 @@ class StreamableHTTP:
         if self.options.stateless:
             session = LegacyHttpSession.stateless(self, header_version, initialized=not is_initialize)
         else:
-            principal = principal_of(http_request.access_token)
+            token = http_request.access_token
+            principal = None if token is None else principal_of(token)
             session_id = headers.get("mcp-session-id")
             if session_id is None:
                 if not is_initialize:
