@@ -127,6 +127,8 @@ class StreamableHTTP:
         self.modern = ModernPosts(server, self.options)
         #: The 2024-11-05 HTTP+SSE transport beside the endpoint (``HttpOptions(sse=False)``: off).
         self.sse = SseEndpoint(server, self.options) if self.options.sse else None
+        #: Paths the HTTP+SSE transport serves (empty without it): one set lookup per request.
+        self._sse_paths = self.sse.paths if self.sse is not None else frozenset()
 
     # ------------------------------------------------------------------ entry
 
@@ -139,7 +141,7 @@ class StreamableHTTP:
             reject(exchange, denied[0], INVALID_REQUEST, denied[1])
             return
         auth = options.auth
-        on_sse = self.sse is not None and self.sse.routes(path)
+        on_sse = path in self._sse_paths
         if path != options.path and not on_sse:
             if auth is not None and path in auth.metadata_paths and request.method in ("GET", "HEAD"):
                 exchange.respond(
@@ -224,10 +226,15 @@ class StreamableHTTP:
                 "Not acceptable: Accept must list application/json or text/event-stream",
             )
             return
-        # The envelope check inline for the common single message; batches and the rest go to _is_jsonrpc.
-        if not (
-            type(msg) is dict and msg.get("jsonrpc") == "2.0" and ("method" in msg or "id" in msg)
-        ) and not _is_jsonrpc(msg):
+        if type(msg) is dict:
+            # _is_jsonrpc's test for one message, inline: the common case reads "method" once.
+            method = msg.get("method")
+            jsonrpc = msg.get("jsonrpc") == "2.0" and (method is not None or "method" in msg or "id" in msg)
+            is_initialize = method == "initialize"
+        else:
+            jsonrpc = _is_jsonrpc(msg)
+            is_initialize = False
+        if not jsonrpc:
             reject(
                 exchange,
                 400,
@@ -236,7 +243,6 @@ class StreamableHTTP:
                 _echoable_id(msg),
             )
             return
-        is_initialize = type(msg) is dict and msg.get("method") == "initialize"
         created: LegacyHttpSession | None = None
         shared = self.shared
         if shared is not None:
