@@ -290,10 +290,12 @@ class ToolRegistry:
         version = context.protocol_version
         if not tool.input_validator.is_valid(arguments):
             return self._invalid_arguments(tool, arguments, version)
-        kwargs = tool.signature.bind(arguments)
-        if tool.signature.context_parameter is not None:
-            kwargs = {**kwargs, tool.signature.context_parameter: context}
-        if tool.inline:
+        signature = tool.signature
+        kwargs = signature.bind(arguments)
+        if signature.context_parameter is not None:
+            kwargs = {**kwargs, signature.context_parameter: context}
+        run = tool.run
+        if run == "loop" and not signature.is_async:  # Tool.inline, without the property call
             try:
                 value = tool.fn(**kwargs)
             except RpcError:
@@ -301,7 +303,7 @@ class ToolRegistry:
             except Exception as exc:
                 return self._raised(tool, exc)
             return self._result(tool, value, version)
-        if tool.run == "thread":
+        if run == "thread":
             threads = context.connection.server.threads
             job = threads.start(tool.fn, kwargs)
             if job is None:

@@ -319,8 +319,8 @@ class HttpProtocol(asyncio.Protocol):
             self.idle_since = time.monotonic()
         if self.reading_paused and len(self.queue) <= self.max_pipelined // 2 and not self.parser_backlog:
             self._resume_reading()
-        if self.partial_since is not None or not self.parser.idle:  # else there is nothing to clock
-            self._track_partial()
+        if self.partial_since is not None or (self.current is None and not self.parser.idle):
+            self._track_partial()  # else there is nothing to clock (a response pending stops the clock)
 
     def _track_partial(self) -> None:
         """Run the slowloris clock only while a partial request is all the connection waits for."""
@@ -385,8 +385,16 @@ class HttpProtocol(asyncio.Protocol):
             self.queue.clear()
             transport.close()
             return
-        if not self.draining:  # else the loop in _drain that served this request takes the next
+        if self.draining:
+            return  # the loop in _drain that served this request takes the next
+        if self.queue or self.parser_backlog or self.reading_paused or self.peer_done:
             self._drain()
+            return
+        # Nothing waits (a keep-alive client's usual state after an answer that came from a task):
+        # what _drain would conclude, without its loop.
+        self.idle_since = time.monotonic()
+        if self.partial_since is not None or not self.parser.idle:
+            self._track_partial()  # else there is nothing to clock
 
     def _bad_request(self, event: BadRequest) -> None:
         body = orjson.dumps(

@@ -113,9 +113,6 @@ class LegacyHttpSession:
         """Idle and nobody listening on its GET stream: ending it costs its client nothing in flight."""
         return self.idle and (self.standalone is None or self.standalone.closed)
 
-    def touch(self) -> None:
-        self.last_used = time.monotonic()
-
     def write(self, frame: bytes) -> None:
         """The session connection's sink (:class:`~mcpcore.router.Sink`): messages of no request."""
         self.send_standalone(frame)
@@ -345,7 +342,7 @@ class SessionTable:
         session = self.sessions.get(session_id)
         if session is None or session.principal != principal:
             return None
-        session.touch()
+        session.last_used = time.monotonic()  # what the idle reaper reads
         self.sessions.move_to_end(session_id)
         return session
 

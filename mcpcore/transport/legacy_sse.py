@@ -94,9 +94,11 @@ class SseEndpoint:
             relative += "/"
         #: What the ``endpoint`` event announces, before the session id.
         self.announce = f"{relative}?session_id="
+        #: The paths this transport serves (the endpoint tests every request's path against them).
+        self.paths = frozenset((options.sse_path, options.sse_messages_path))
 
     def routes(self, path: str) -> bool:
-        return path in (self.options.sse_path, self.options.sse_messages_path)
+        return path in self.paths
 
     def handle(
         self, request: Request, exchange: Exchange, http_request: HttpRequestInfo, principal: str | None

@@ -127,6 +127,8 @@ class StreamableHTTP:
         self.modern = ModernPosts(server, self.options)
         #: The 2024-11-05 HTTP+SSE transport beside the endpoint (``HttpOptions(sse=False)``: off).
         self.sse = SseEndpoint(server, self.options) if self.options.sse else None
+        #: Paths the HTTP+SSE transport serves (empty without it): one set lookup per request.
+        self._sse_paths = self.sse.paths if self.sse is not None else frozenset()
 
     # ------------------------------------------------------------------ entry
 
@@ -134,13 +136,13 @@ class StreamableHTTP:
         """Answer one request (synchronously where possible; tasks where not)."""
         options = self.options
         path = request.path
-        headers = request.headers
-        denied = self.host_check.check(headers)
+        denied = self.host_check.check(request.headers)
         if denied is not None:
             reject(exchange, denied[0], INVALID_REQUEST, denied[1])
             return
         auth = options.auth
-        if path != options.path and not (self.sse is not None and self.sse.routes(path)):
+        on_sse = path in self._sse_paths
+        if path != options.path and not on_sse:
             if auth is not None and path in auth.metadata_paths and request.method in ("GET", "HEAD"):
                 exchange.respond(
                     200, [*JSON_HEADERS, (b"access-control-allow-origin", b"*")], auth.metadata_body
@@ -150,8 +152,10 @@ class StreamableHTTP:
             return
         if auth is not None:
             asyncio.get_running_loop().create_task(self._handle_authenticated(request, exchange))
-            return
-        self._dispatch(request, exchange, None)
+        elif not on_sse and request.method == "POST":
+            self._post(request, exchange, None)  # the common case, without the dispatch below
+        else:
+            self._dispatch(request, exchange, None)
 
     async def _handle_authenticated(self, request: Request, exchange: Exchange) -> None:
         auth = self.options.auth
@@ -211,15 +215,8 @@ class StreamableHTTP:
     def _post_legacy(
         self, msg: Any, exchange: Exchange, header_version: str | None, http_request: HttpRequestInfo
     ) -> None:
+        """A legacy POST (``is_modern`` said so: no header naming a version outside the legacy ones)."""
         headers = http_request.headers
-        if header_version is not None and header_version not in LEGACY_HEADER_VERSIONS:
-            reject(
-                exchange,
-                400,
-                INVALID_REQUEST,
-                f"Bad request: unsupported MCP-Protocol-Version {header_version}",
-            )
-            return
         takes_sse = accepts(headers, "text/event-stream")
         if "accept" in headers and not (takes_sse or accepts(headers, "application/json")):
             reject(
@@ -229,7 +226,15 @@ class StreamableHTTP:
                 "Not acceptable: Accept must list application/json or text/event-stream",
             )
             return
-        if not _is_jsonrpc(msg):
+        if type(msg) is dict:
+            # _is_jsonrpc's test for one message, inline: the common case reads "method" once.
+            method = msg.get("method")
+            jsonrpc = msg.get("jsonrpc") == "2.0" and (method is not None or "method" in msg or "id" in msg)
+            is_initialize = method == "initialize"
+        else:
+            jsonrpc = _is_jsonrpc(msg)
+            is_initialize = False
+        if not jsonrpc:
             reject(
                 exchange,
                 400,
@@ -238,7 +243,6 @@ class StreamableHTTP:
                 _echoable_id(msg),
             )
             return
-        is_initialize = type(msg) is dict and msg.get("method") == "initialize"
         created: LegacyHttpSession | None = None
         shared = self.shared
         if shared is not None:
@@ -252,7 +256,8 @@ class StreamableHTTP:
         if self.options.stateless:
             session = LegacyHttpSession.stateless(self, header_version, initialized=not is_initialize)
         else:
-            principal = principal_of(http_request.access_token)
+            token = http_request.access_token
+            principal = None if token is None else principal_of(token)
             session_id = headers.get("mcp-session-id")
             if session_id is None:
                 if not is_initialize:
