@@ -34,7 +34,7 @@ import orjson
 
 from mcpcore import jsonrpc
 from mcpcore.backlog import Backlog
-from mcpcore.batch import Batch as _Batch  # the request path's annotations name it _Batch
+from mcpcore.batch import Batch
 from mcpcore.batch import refusal as batch_refusal
 from mcpcore.context import Context
 from mcpcore.errors import (
@@ -73,7 +73,7 @@ class _Running:
         self,
         task: asyncio.Task[None],
         context: Context,
-        batch: _Batch | None,
+        batch: Batch | None,
         dispatch_context: contextvars.Context,
     ) -> None:
         self.task = task
@@ -183,7 +183,7 @@ class Connection(Sender):
         else:
             self._receive_message(msg, None, responder)
 
-    def _receive_message(self, msg: Any, batch: _Batch | None, responder: Responder | None) -> None:
+    def _receive_message(self, msg: Any, batch: Batch | None, responder: Responder | None) -> None:
         try:
             kind = jsonrpc.classify(msg)
         except RemoteProtocolError as exc:
@@ -215,7 +215,7 @@ class Connection(Sender):
         if refused is not None:
             self._reply_error(None, refused, None, responder)
             return
-        batch = _Batch(self.write, responder)
+        batch = Batch(self.write, responder)
         for item in items:
             if type(item) is dict and item.get("method") == "initialize":
                 request_id = item.get("id")
@@ -230,7 +230,7 @@ class Connection(Sender):
 
     # --------------------------------------------------------------- requests
 
-    def _on_request(self, msg: dict[str, Any], batch: _Batch | None, responder: Responder | None) -> None:
+    def _on_request(self, msg: dict[str, Any], batch: Batch | None, responder: Responder | None) -> None:
         request_id: int | str = msg["id"]
         method: str = msg["method"]
         params = msg.get("params")
@@ -291,7 +291,7 @@ class Connection(Sender):
             )
         return envelope
 
-    def _start_task(self, context: Context, coro: Coroutine[Any, Any, Any], batch: _Batch | None) -> None:
+    def _start_task(self, context: Context, coro: Coroutine[Any, Any, Any], batch: Batch | None) -> None:
         """Run the handler as its own task; the task settles its request itself (see :meth:`_settle`).
 
         From Python 3.12 the task is eager (``asyncio.eager_task_factory``): it
@@ -316,7 +316,7 @@ class Connection(Sender):
         if len(self._in_flight) >= self.max_in_flight:
             self._update_reading()
 
-    async def _run(self, context: Context, coro: Coroutine[Any, Any, Any], batch: _Batch | None) -> None:
+    async def _run(self, context: Context, coro: Coroutine[Any, Any, Any], batch: Batch | None) -> None:
         try:
             try:
                 result = await coro
@@ -349,7 +349,7 @@ class Connection(Sender):
         finally:
             self._settle(context)
 
-    def _abandon(self, context: Context, batch: _Batch | None) -> None:
+    def _abandon(self, context: Context, batch: Batch | None) -> None:
         """A cancelled request gets no response; its responder still learns that none will come."""
         if batch is None and context.responder is not None:
             context.responder.reply(None, None)
@@ -425,7 +425,7 @@ class Connection(Sender):
 
     # ----------------------------------------------------------------- output
 
-    def _reply_result(self, context: Context, result: Any, batch: _Batch | None) -> None:
+    def _reply_result(self, context: Context, result: Any, batch: Batch | None) -> None:
         envelope = context.envelope
         if envelope is not None and envelope.modern and type(result) is dict:
             result = self.server.modern_result(result)
@@ -446,7 +446,7 @@ class Connection(Sender):
         else:
             self.write(frame)
 
-    def _reply_input_required(self, context: Context, exc: InputRequired, batch: _Batch | None) -> None:
+    def _reply_input_required(self, context: Context, exc: InputRequired, batch: Batch | None) -> None:
         """A handler asked the client for input (2026-07-28 multi-round-trip): answer InputRequiredResult."""
         try:
             if context.envelope is None or not context.envelope.modern:
@@ -463,7 +463,7 @@ class Connection(Sender):
         self,
         request_id: int | str | None,
         error: RpcError,
-        batch: _Batch | None = None,
+        batch: Batch | None = None,
         responder: Responder | None = None,
     ) -> None:
         try:
