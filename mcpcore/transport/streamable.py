@@ -226,15 +226,7 @@ class StreamableHTTP:
                 "Not acceptable: Accept must list application/json or text/event-stream",
             )
             return
-        if type(msg) is dict:
-            # _is_jsonrpc's test for one message, inline: the common case reads "method" once.
-            method = msg.get("method")
-            jsonrpc = msg.get("jsonrpc") == "2.0" and (method is not None or "method" in msg or "id" in msg)
-            is_initialize = method == "initialize"
-        else:
-            jsonrpc = _is_jsonrpc(msg)
-            is_initialize = False
-        if not jsonrpc:
+        if not _is_jsonrpc(msg):
             reject(
                 exchange,
                 400,
@@ -243,6 +235,7 @@ class StreamableHTTP:
                 _echoable_id(msg),
             )
             return
+        is_initialize = type(msg) is dict and msg.get("method") == "initialize"
         created: LegacyHttpSession | None = None
         shared = self.shared
         if shared is not None:
