@@ -29,7 +29,7 @@ RESUMABLE: dict[str, PostStream] = {}
 
 
 class PostStream:
-    """One legacy POST's :class:`~mcpcore.router.Responder`: JSON once answered, or an SSE stream.
+    """One legacy POST's :class:`~mcpcore.ports.Responder`: JSON once answered, or an SSE stream.
 
     A request answered while its body is being fed (the common, inline case)
     gets one whole response: an SSE body when the client accepts SSE (as the

@@ -114,7 +114,7 @@ class LegacyHttpSession:
         return self.idle and (self.standalone is None or self.standalone.closed)
 
     def write(self, frame: bytes) -> None:
-        """The session connection's sink (:class:`~mcpcore.router.Sink`): messages of no request."""
+        """The session connection's sink (:class:`~mcpcore.ports.Sink`): messages of no request."""
         self.send_standalone(frame)
 
     def send_standalone(self, frame: bytes) -> None:

@@ -212,7 +212,7 @@ class ModernConnection:
 
 
 class _ModernReply:
-    """One modern POST's :class:`~mcpcore.router.Responder`: JSON if the reply comes first, else SSE."""
+    """One modern POST's :class:`~mcpcore.ports.Responder`: JSON if the reply comes first, else SSE."""
 
     __slots__ = ("exchange", "finished", "http_request", "options", "owner", "request_id", "stream")
 

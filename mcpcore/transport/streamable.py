@@ -23,7 +23,7 @@ sessions. A GET or DELETE that says it is modern gets 405.
 
 Routing outgoing frames: a legacy session is one
 :class:`~mcpcore.router.Connection`. Each POST's decoded body is handed to it
-with that POST's own :class:`~mcpcore.router.Responder`, so every message a
+with that POST's own :class:`~mcpcore.ports.Responder`, so every message a
 request causes lands on the POST that carried it; frames that belong to no
 request go to the session's standalone GET stream.
 """
