@@ -312,6 +312,11 @@ class HttpProtocol(asyncio.Protocol):
                 self._serve(event)
         finally:
             self.draining = False
+        self._after_serving()
+
+    def _after_serving(self) -> None:
+        """What follows serving: close a half-closed client that had every answer, else note
+        idleness, read again once the queue has room, and clock a partial request."""
         if self.current is None and not self.queue:
             if self.peer_done and not self.parser_backlog and self.transport is not None:
                 self.transport.close()  # a half-closed client has had every answer
@@ -387,14 +392,10 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self.draining:
             return  # the loop in _drain that served this request takes the next
-        if self.queue or self.parser_backlog or self.reading_paused or self.peer_done:
+        if self.queue or self.parser_backlog:
             self._drain()
-            return
-        # Nothing waits (a keep-alive client's usual state after an answer that came from a task):
-        # what _drain would conclude, without its loop.
-        self.idle_since = time.monotonic()
-        if self.partial_since is not None or not self.parser.idle:
-            self._track_partial()  # else there is nothing to clock
+        else:
+            self._after_serving()  # nothing queued (a keep-alive client's usual state): no loop to run
 
     def _bad_request(self, event: BadRequest) -> None:
         body = orjson.dumps(

@@ -149,8 +149,7 @@ class PostStream:
                 exchange.respond(200, self._headers(JSON_HEADERS), final)
                 return
             if self.session.endpoint.options.event_store is None:
-                headers = SSE_HEADERS if self.session_header is None else self._headers(SSE_HEADERS)
-                exchange.respond(200, headers, sse.encode_message(final))
+                exchange.respond(200, self._headers(SSE_HEADERS), sse.encode_message(final))
                 return
         resumable = self.sse and self.session.endpoint.options.event_store is not None
         frames = messages or []

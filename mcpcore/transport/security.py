@@ -92,10 +92,7 @@ class HostCheck:
     def check(self, headers: Mapping[str, str]) -> tuple[int, str] | None:
         """``None`` when the request may proceed, else (status, message)."""
         host = headers.get("host")
-        # A Host judged allowed before (the usual case) is one dict lookup, without host_allowed's call.
-        if self.enabled and (
-            host is None or (self._known.get(host) is not True and not self.host_allowed(host))
-        ):
+        if self.enabled and (host is None or not self.host_allowed(host)):
             return 421, "Misdirected request: Host header not allowed"
         origin = headers.get("origin")
         if origin is None:
